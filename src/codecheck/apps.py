@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CodecheckConfig(AppConfig):
+    name = "codecheck"
+    verbose_name = "Code checks"

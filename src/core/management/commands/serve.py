@@ -1,0 +1,37 @@
+"""Serve the whole product from one process: web, Dramatiq worker threads and the scheduler.
+
+This is the embedded default (`make run`): with no RABBITMQ_URL the broker is in-process,
+so the workers must live in the same process as the web server that enqueues.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dramatiq
+import uvicorn
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from core.scheduling import SchedulerThread, periodic_actors
+
+
+class Command(BaseCommand):
+    help = "Serve the web app with in-process Dramatiq workers and the periodic scheduler."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--threads", type=int, default=settings.EMBEDDED_WORKER_THREADS)
+
+    def handle(self, *args, host: str, port: int, threads: int, **options) -> None:
+        worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads)
+        scheduler = SchedulerThread(periodic_actors())
+        worker.start()
+        scheduler.start()
+        self.stdout.write(f"Worker: {threads} threads. Scheduler: {len(scheduler.actors)} periodic actors.")
+        try:
+            uvicorn.run("core.asgi:application", host=host, port=port, lifespan="off", log_level="info")
+        finally:
+            scheduler.stop()
+            worker.stop()

@@ -1,0 +1,58 @@
+"""Auth endpoints and health probes."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from core import health, services
+from core.serializers import RegisteredUserSerializer, RegisterSerializer, UserSerializer
+
+
+class AuthThrottleMixin:
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class RegisterView(AuthThrottleMixin, APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisteredUserSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_register(**serializer.validated_data)
+        return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(AuthThrottleMixin, TokenObtainPairView):
+    """Exchange email and password for an access and a refresh token."""
+
+
+class TokenRefresh(AuthThrottleMixin, TokenRefreshView):
+    """Exchange a refresh token for a new pair; the old refresh token is blacklisted."""
+
+
+class MeView(APIView):
+    @extend_schema(responses=UserSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(UserSerializer(request.user).data)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is alive and answering."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """The database, the broker and the cache are reachable."""
+    checks = health.run_checks()
+    ok = all(check["ok"] for check in checks.values())
+    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)

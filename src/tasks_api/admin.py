@@ -1,0 +1,36 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from core.exceptions import ApplicationError
+from tasks_api import services
+from tasks_api.models import Task
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "status", "owner", "progress", "created_at", "started_at", "finished_at"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["id", "owner__email", "kind", "error"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "id", "owner", "kind", "status", "params", "result", "error", "progress", "attempts",
+        "idempotency_key", "created_at", "started_at", "finished_at",
+    ]
+    actions = ["requeue"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tasks are submitted through the API, which validates their params
+
+    @admin.action(description="Re-queue the selected failed or cancelled tasks")
+    def requeue(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
+        done = 0
+        for task in queryset:
+            try:
+                services.task_requeue(task=task)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{task.id}: {exc.message}", messages.WARNING)
+        if done:
+            self.message_user(request, f"Re-queued {done} task(s).", messages.SUCCESS)

@@ -1,0 +1,52 @@
+"""The registry of task kinds.
+
+Each domain app registers its kinds in its AppConfig.ready(): a name, the actor that runs
+it, the serializer that validates its params, and whether clients may submit it through
+`POST /api/tasks/`. The task views and services know kinds only through this registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rest_framework import serializers
+
+if TYPE_CHECKING:
+    from tasks_api.models import Task
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    name: str
+    actor_name: str
+    params_serializer: type[serializers.Serializer]
+    description: str
+    public: bool = True
+    # Optional hooks: called in the web process, inside task_create's transaction.
+    on_create: Callable[[Task], None] | None = None
+    # Optional: the task's place in its kind's queue (1 = next or running).
+    position: Callable[[Task], int | None] | None = None
+
+
+_KINDS: dict[str, TaskKind] = {}
+
+
+def register(kind: TaskKind) -> TaskKind:
+    if kind.name in _KINDS and _KINDS[kind.name] != kind:
+        raise ValueError(f"task kind {kind.name!r} is already registered")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def get(name: str) -> TaskKind:
+    return _KINDS[name]
+
+
+def all_kinds() -> list[TaskKind]:
+    return sorted(_KINDS.values(), key=lambda kind: kind.name)
+
+
+def public_kinds() -> list[TaskKind]:
+    return [kind for kind in all_kinds() if kind.public]

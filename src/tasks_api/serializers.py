@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tasks_api import registry
+from tasks_api.models import Task
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    params = serializers.JSONField(help_text="The parameters the task was submitted with.")
+    result = serializers.JSONField(allow_null=True, help_text="The outcome, once succeeded.")
+    position = serializers.SerializerMethodField(
+        help_text="Place in the kind's queue (1 = next or running); null when not in a queue."
+    )
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "params",
+            "result",
+            "error",
+            "progress",
+            "position",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_position(self, task: Task) -> int | None:
+        hook = registry.get(task.kind).position if not task.is_finished else None
+        return hook(task) if hook else None
+
+
+class TaskCreateSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="One of the kinds listed in the endpoint's description.")
+    params = serializers.JSONField(required=False, default=dict)
+
+    def validate_kind(self, value: str) -> str:
+        names = [kind.name for kind in registry.public_kinds()]
+        if value not in names:
+            raise serializers.ValidationError(
+                f"Unknown task kind {value!r}. Choose one of: {', '.join(names)}."
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        params = attrs.get("params")
+        if not isinstance(params, dict):
+            raise serializers.ValidationError({"params": ["Expected an object."]})
+        serializer = registry.get(attrs["kind"]).params_serializer(data=params)
+        if not serializer.is_valid():
+            raise serializers.ValidationError({"params": serializer.errors})
+        attrs["params"] = serializer.validated_data
+        return attrs

@@ -1,0 +1,200 @@
+"""Writes on Task rows: creating, cancelling, re-queueing, and the life cycle a worker drives.
+
+A worker runs a task through `task_execute`: it claims the row atomically, calls the
+kind's handler, and writes the outcome back. Handlers raise `TransientTaskError` for
+failures worth another try (the actor's Dramatiq retries apply, with backoff) and
+`PermanentTaskError` for the rest; any other exception fails the task too.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from dramatiq.middleware import TimeLimitExceeded
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from core.dispatch import enqueue_on_commit
+from core.exceptions import ApplicationError
+from core.models import User
+from tasks_api import registry
+from tasks_api.models import FINISHED_STATUSES, Task, TaskStatus
+
+logger = logging.getLogger(__name__)
+
+
+class TransientTaskError(Exception):
+    """A failure that may pass (a refused connection, a 5xx): retried with backoff."""
+
+
+class PermanentTaskError(Exception):
+    """A failure that another try will not fix (a 404, a bad file): fails the task at once."""
+
+
+class Outcome(enum.Enum):
+    DONE = "done"  # the task reached a final status
+    SKIPPED = "skipped"  # nothing to do: cancelled, finished, or gone
+    CONTINUE = "continue"  # the handler ran a slice; send a fresh message for the rest
+
+
+Handler = Callable[[Task], "dict[str, Any] | Outcome"]
+
+
+@transaction.atomic
+def task_create(
+    *, owner: User, kind: str, params: dict[str, Any], idempotency_key: str = ""
+) -> tuple[Task, bool]:
+    """Create a task and enqueue its actor after commit. Params must be validated already.
+
+    With an idempotency key the caller has used before, the first task comes back instead
+    and nothing is enqueued; the boolean says whether a task was created.
+    """
+    task_kind = registry.get(kind)
+    if idempotency_key:
+        existing = Task.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            task = Task.objects.create(
+                owner=owner, kind=kind, params=params, idempotency_key=idempotency_key
+            )
+            if task_kind.on_create is not None:
+                task_kind.on_create(task)
+    except IntegrityError:
+        # The same key arrived twice at once: the other request created the task.
+        existing = Task.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+        if idempotency_key and existing is not None:
+            return existing, False
+        raise
+    enqueue_on_commit(task_kind.actor_name, str(task.id))
+    logger.info("task created", extra={"task_id": str(task.id), "kind": kind})
+    return task, True
+
+
+@transaction.atomic
+def task_cancel(*, task: Task) -> Task:
+    # Only a queued task can be cancelled; the claim in task_start checks the status, so
+    # a message still in the broker finds the task cancelled and does nothing.
+    changed = Task.objects.filter(id=task.id, status=TaskStatus.QUEUED).update(
+        status=TaskStatus.CANCELLED, finished_at=timezone.now(), progress=0
+    )
+    task.refresh_from_db()
+    if not changed:
+        raise ApplicationError(f"The task is {task.status} and can no longer be cancelled.", status_code=409)
+    logger.info("task cancelled", extra={"task_id": str(task.id)})
+    return task
+
+
+@transaction.atomic
+def task_requeue(*, task: Task) -> Task:
+    """Run a failed or cancelled task again from the start (an admin action)."""
+    changed = Task.objects.filter(
+        id=task.id, status__in=[TaskStatus.FAILED, TaskStatus.CANCELLED]
+    ).update(
+        status=TaskStatus.QUEUED,
+        result=None,
+        error="",
+        progress=0,
+        started_at=None,
+        finished_at=None,
+    )
+    task.refresh_from_db()
+    if not changed:
+        raise ApplicationError(f"The task is {task.status}; only failed or cancelled tasks can be re-queued.", status_code=409)
+    enqueue_on_commit(registry.get(task.kind).actor_name, str(task.id))
+    logger.info("task re-queued", extra={"task_id": str(task.id)})
+    return task
+
+
+def task_start(*, task_id: UUID | str) -> Task | None:
+    """Claim a task for a worker; None when there is nothing to run.
+
+    A queued task becomes running. A running one is claimed again: its message came back
+    because the worker that had it died, or because a handler continues in a new message.
+    """
+    now = timezone.now()
+    changed = Task.objects.filter(id=task_id, status__in=[TaskStatus.QUEUED, TaskStatus.RUNNING]).update(
+        status=TaskStatus.RUNNING,
+        started_at=Coalesce(F("started_at"), now),
+        attempts=F("attempts") + 1,
+    )
+    if not changed:
+        return None
+    return Task.objects.get(id=task_id)
+
+
+def task_set_progress(*, task_id: UUID | str, progress: int) -> None:
+    Task.objects.filter(id=task_id, status=TaskStatus.RUNNING).update(progress=max(0, min(100, progress)))
+
+
+def task_succeed(*, task: Task, result: dict[str, Any]) -> None:
+    Task.objects.filter(id=task.id, status=TaskStatus.RUNNING).update(
+        status=TaskStatus.SUCCEEDED, result=result, error="", progress=100, finished_at=timezone.now()
+    )
+    logger.info("task succeeded", extra={"task_id": str(task.id), "kind": task.kind})
+
+
+def task_fail(*, task: Task, error: str) -> None:
+    Task.objects.filter(id=task.id, status=TaskStatus.RUNNING).update(
+        status=TaskStatus.FAILED, error=error, finished_at=timezone.now()
+    )
+    logger.warning("task failed", extra={"task_id": str(task.id), "kind": task.kind, "error": error})
+
+
+def task_wait_for_retry(*, task: Task, error: str) -> None:
+    Task.objects.filter(id=task.id, status=TaskStatus.RUNNING).update(
+        status=TaskStatus.QUEUED, error=f"Attempt {task.attempts} failed, retrying: {error}"
+    )
+
+
+def task_execute(*, task_id: UUID | str, handler: Handler, can_retry: bool) -> Outcome:
+    """Run one task through `handler` and write the outcome back to its row.
+
+    `can_retry` says whether the actor has Dramatiq retries left: a transient error is then
+    re-raised so Dramatiq sends the message again after a backoff; otherwise it fails the task.
+    """
+    task = task_start(task_id=task_id)
+    if task is None:
+        logger.info("task skipped: not queued", extra={"task_id": str(task_id)})
+        return Outcome.SKIPPED
+    try:
+        outcome = handler(task)
+    except TransientTaskError as exc:
+        if can_retry:
+            task_wait_for_retry(task=task, error=str(exc))
+            raise
+        task_fail(task=task, error=str(exc))
+        return Outcome.DONE
+    except PermanentTaskError as exc:
+        task_fail(task=task, error=str(exc))
+        return Outcome.DONE
+    except TimeLimitExceeded:
+        task_fail(task=task, error="The task ran past its time limit and was stopped.")
+        return Outcome.DONE
+    except Exception as exc:
+        logger.exception("task crashed", extra={"task_id": str(task.id), "kind": task.kind})
+        task_fail(task=task, error=f"Internal error: {type(exc).__name__}: {exc}")
+        return Outcome.DONE
+    if outcome is Outcome.CONTINUE:
+        return Outcome.CONTINUE
+    task_succeed(task=task, result=outcome)
+    return Outcome.DONE
+
+
+def tasks_prune(*, older_than_days: int | None = None) -> int:
+    """Delete finished tasks older than the retention period; returns how many went."""
+    days = settings.TASK_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    _, per_model = Task.objects.filter(status__in=FINISHED_STATUSES, finished_at__lt=cutoff).delete()
+    deleted = per_model.get(Task._meta.label, 0)
+    logger.info("tasks pruned", extra={"deleted": deleted, "older_than_days": days})
+    return deleted

@@ -1,0 +1,45 @@
+"""The `sleep` kind: a long job that only waits, reporting progress as it goes."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import serializers
+
+from tasks_api.models import Task
+from tasks_api.params import ParamsSerializer
+from tasks_api.services import Outcome, task_set_progress
+
+MAX_SLEEP_SECONDS = 3600
+
+
+class SleepParamsSerializer(ParamsSerializer):
+    seconds = serializers.IntegerField(min_value=0, max_value=MAX_SLEEP_SECONDS)
+
+
+def sleep_run(task: Task) -> dict[str, Any] | Outcome:
+    """Sleep until `started_at + seconds`, one slice per message.
+
+    The deadline comes from the row, not from this process, so a redelivered message (the
+    worker died) or the next slice carries on where the last one stopped. A slice ends after
+    SLEEP_SLICE_SECONDS so no delivery stays unacknowledged for long.
+    """
+    seconds = task.params["seconds"]
+    deadline = task.started_at + timedelta(seconds=seconds)
+    slice_end = time.monotonic() + settings.SLEEP_SLICE_SECONDS
+    last_progress = -1
+    while True:
+        remaining = (deadline - timezone.now()).total_seconds()
+        if remaining <= 0:
+            return {"slept": seconds}
+        progress = int(100 * (seconds - remaining) / seconds)
+        if progress != last_progress:
+            task_set_progress(task_id=task.id, progress=progress)
+            last_progress = progress
+        if time.monotonic() >= slice_end:
+            return Outcome.CONTINUE
+        time.sleep(min(1.0, remaining))

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tasks_api import registry, selectors, services
+from tasks_api.filters import TaskFilter
+from tasks_api.models import Task
+from tasks_api.serializers import TaskCreateSerializer, TaskSerializer
+
+
+def _kinds_description() -> str:
+    lines = [f"- `{kind.name}`: {kind.description}" for kind in registry.public_kinds()]
+    return "Submit a background job. It answers 202 at once; follow the task by its id.\n\nKinds:\n" + "\n".join(lines)
+
+
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+    queryset = Task.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Task.objects.none()
+        return selectors.task_list(owner=self.request.user)
+
+    @extend_schema(
+        request=TaskCreateSerializer,
+        responses={202: TaskSerializer, 200: TaskSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Send the same key again to get the first task back (200) instead of a new one.",
+            )
+        ],
+        description=_kinds_description(),
+    )
+    def create(self, request: Request) -> Response:
+        serializer = TaskCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 255:
+            return Response({"detail": "Idempotency-Key is longer than 255 characters."}, status=400)
+        task, created = services.task_create(
+            owner=request.user, idempotency_key=key, **serializer.validated_data
+        )
+        return Response(
+            TaskSerializer(task).data,
+            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
+            headers={"Location": f"/api/tasks/{task.id}/"},
+        )
+
+    @extend_schema(request=None, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        task = services.task_cancel(task=self.get_object())
+        return Response(TaskSerializer(task).data)
