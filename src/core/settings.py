@@ -192,6 +192,9 @@ TASK_PRUNE_CRON = env.str("TASK_PRUNE_CRON", default="17 3 * * *")
 SLEEP_SLICE_SECONDS = env.int("SLEEP_SLICE_SECONDS", default=300)
 
 # --- REST framework, JWT, OpenAPI -------------------------------------------
+USER_THROTTLE_RATE = env.str("USER_THROTTLE_RATE", default="1000/min")
+# Register, token and refresh: per client address, read at request time (core.throttling).
+AUTH_THROTTLE_RATE = env.str("AUTH_THROTTLE_RATE", default="30/min")
 REST_FRAMEWORK = {
     # JWT first: its WWW-Authenticate header makes a bad token a 401, never a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -204,10 +207,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {
-        "user": env.str("USER_THROTTLE_RATE", default="1000/min"),
-        "auth": env.str("AUTH_THROTTLE_RATE", default="30/min"),
-    },
+    "DEFAULT_THROTTLE_RATES": {"user": USER_THROTTLE_RATE},
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

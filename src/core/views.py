@@ -7,17 +7,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import health, services
+from core.throttling import AuthRateThrottle
 from core.serializers import RegisteredUserSerializer, RegisterSerializer, UserSerializer
 
 
 class AuthThrottleMixin:
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [AuthRateThrottle]
 
 
 class RegisterView(AuthThrottleMixin, APIView):

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from rest_framework_simplejwt.tokens import AccessToken
+
+from core.models import User
+from tests.helpers import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+REGISTER = "/api/auth/register/"
+TOKEN = "/api/auth/token/"
+REFRESH = "/api/auth/token/refresh/"
+ME = "/api/auth/me/"
+
+
+def test_register_creates_user_with_email_login(anon_client):
+    response = anon_client.post(REGISTER, {"email": "New@Example.com", "password": PASSWORD})
+    assert response.status_code == 201
+    assert response.json() == {"id": response.json()["id"], "email": "new@example.com"}
+    user = User.objects.get()
+    assert user.email == "new@example.com"
+    assert user.check_password(PASSWORD)
+
+
+def test_register_duplicate_email_is_400_and_creates_nothing(anon_client, owner):
+    response = anon_client.post(REGISTER, {"email": "OWNER@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "email" in response.json()
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short1!", "password123", "12345678901", "owner@example.com"],
+    ids=["too-short", "common", "numeric", "same-as-email"],
+)
+def test_register_weak_password_is_400(anon_client, password):
+    response = anon_client.post(REGISTER, {"email": "owner@example.com", "password": password})
+    assert response.status_code == 400
+    assert response.json()["password"]
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"email": "not-an-email", "password": PASSWORD}, {"email": "a@example.com"}]
+)
+def test_register_bad_body_is_400(anon_client, body):
+    assert anon_client.post(REGISTER, body).status_code == 400
+    assert not User.objects.exists()
+
+
+def test_login_returns_token_pair_that_authenticates(anon_client, owner):
+    response = anon_client.post(TOKEN, {"email": "owner@example.com", "password": PASSWORD})
+    assert response.status_code == 200
+    tokens = response.json()
+    assert set(tokens) == {"access", "refresh"}
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    me = anon_client.get(ME)
+    assert me.status_code == 200
+    assert me.json()["email"] == "owner@example.com"
+    assert set(me.json()) == {"id", "email", "date_joined"}
+
+
+def test_login_wrong_password_is_401(anon_client, owner):
+    response = anon_client.post(TOKEN, {"email": "owner@example.com", "password": "wrong-password"})
+    assert response.status_code == 401
+    assert "detail" in response.json()
+
+
+def test_refresh_rotates_and_blacklists_the_old_token(anon_client, owner):
+    tokens = anon_client.post(TOKEN, {"email": "owner@example.com", "password": PASSWORD}).json()
+    first = anon_client.post(REFRESH, {"refresh": tokens["refresh"]})
+    assert first.status_code == 200
+    assert set(first.json()) == {"access", "refresh"}
+    assert first.json()["refresh"] != tokens["refresh"]
+    again = anon_client.post(REFRESH, {"refresh": tokens["refresh"]})
+    assert again.status_code == 401
+    assert anon_client.post(REFRESH, {"refresh": first.json()["refresh"]}).status_code == 200
+
+
+def test_me_without_token_is_401(anon_client):
+    response = anon_client.get(ME)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_expired_token_is_401(anon_client, owner):
+    token = str(AccessToken.for_user(owner))
+    with time_machine.travel(timedelta(hours=1)):
+        anon_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert anon_client.get(ME).status_code == 401
+
+
+def test_forged_token_is_401(anon_client, owner):
+    header, payload, _signature = str(AccessToken.for_user(owner)).split(".")
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Bearer {header}.{payload}.forgedsignature")
+    assert anon_client.get(ME).status_code == 401
+
+
+def test_token_signed_with_another_key_is_401(anon_client, owner, settings):
+    import jwt
+
+    forged = jwt.encode(
+        {"token_type": "access", "user_id": str(owner.id), "exp": 9999999999, "jti": "x"},
+        "not-the-secret-key",
+        algorithm="HS256",
+    )
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
+    assert anon_client.get(ME).status_code == 401
+
+
+def test_auth_endpoints_are_throttled(anon_client, owner, settings):
+    settings.AUTH_THROTTLE_RATE = "3/min"
+    codes = [
+        anon_client.post(TOKEN, {"email": "owner@example.com", "password": "wrong"}).status_code
+        for _ in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]

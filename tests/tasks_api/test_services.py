@@ -1,0 +1,83 @@
+"""Task life-cycle services run in-process: retention and re-queueing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.exceptions import ApplicationError
+from tasks_api import services
+from tasks_api.models import Task, TaskStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def make_task(owner, **fields) -> Task:
+    return Task.objects.create(owner=owner, kind="sleep", params={"seconds": 0}, **fields)
+
+
+def test_prune_deletes_only_finished_tasks_past_retention(owner, settings):
+    settings.TASK_RETENTION_DAYS = 30
+    old = timezone.now() - timedelta(days=31)
+    recent = timezone.now() - timedelta(days=29)
+    doomed = [make_task(owner, status=s, finished_at=old) for s in ("succeeded", "failed", "cancelled")]
+    kept = [
+        make_task(owner, status="succeeded", finished_at=recent),
+        make_task(owner, status="queued"),
+        make_task(owner, status="running"),
+    ]
+    assert services.tasks_prune() == 3
+    assert not Task.objects.filter(id__in=[t.id for t in doomed]).exists()
+    assert Task.objects.filter(id__in=[t.id for t in kept]).count() == 3
+
+
+def test_requeue_failed_task_resets_it(owner, django_capture_on_commit_callbacks):
+    task = make_task(owner, status="failed", error="boom", started_at=timezone.now(), finished_at=timezone.now())
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.task_requeue(task=task)
+    task.refresh_from_db()
+    assert (task.status, task.error, task.started_at, task.finished_at) == ("queued", "", None, None)
+    assert len(callbacks) == 1
+
+
+def test_requeue_refuses_running_task(owner):
+    task = make_task(owner, status="running")
+    with pytest.raises(ApplicationError):
+        services.task_requeue(task=task)
+    assert Task.objects.get(id=task.id).status == TaskStatus.RUNNING
+
+
+def test_execute_skips_a_cancelled_task(owner):
+    task = make_task(owner, status="cancelled")
+    ran = []
+    outcome = services.task_execute(task_id=task.id, handler=ran.append, can_retry=True)
+    assert outcome is services.Outcome.SKIPPED
+    assert ran == []
+
+
+@pytest.mark.parametrize(
+    ("error", "can_retry", "status"),
+    [
+        (services.TransientTaskError("try later"), True, "queued"),
+        (services.TransientTaskError("try later"), False, "failed"),
+        (services.PermanentTaskError("never"), True, "failed"),
+        (ValueError("bug"), True, "failed"),
+    ],
+    ids=["transient-with-retries", "transient-exhausted", "permanent", "unexpected"],
+)
+def test_execute_writes_failures_back(owner, error, can_retry, status):
+    task = make_task(owner)
+
+    def handler(_task):
+        raise error
+
+    if status == "queued":
+        with pytest.raises(services.TransientTaskError):
+            services.task_execute(task_id=task.id, handler=handler, can_retry=can_retry)
+    else:
+        assert services.task_execute(task_id=task.id, handler=handler, can_retry=can_retry) is services.Outcome.DONE
+    task.refresh_from_db()
+    assert task.status == status
+    assert str(error) in task.error

@@ -1,0 +1,129 @@
+"""The task endpoints, without a worker: validation, scoping, idempotency, cancel."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tasks_api.models import Task, TaskStatus
+
+pytestmark = pytest.mark.django_db
+
+TASKS = "/api/tasks/"
+
+
+def submit(client, kind="sleep", params=None, **headers):
+    return client.post(TASKS, {"kind": kind, "params": params if params is not None else {"seconds": 1}}, format="json", **headers)
+
+
+def test_create_answers_202_with_location_and_queued_task(owner_client, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = submit(owner_client, params={"seconds": 5})
+    assert response.status_code == 202
+    body = response.json()
+    assert response["Location"] == f"/api/tasks/{body['id']}/"
+    assert body["status"] == "queued"
+    assert body["kind"] == "sleep"
+    assert body["params"] == {"seconds": 5}
+    assert set(body) == {
+        "id", "kind", "status", "params", "result", "error", "progress", "position",
+        "created_at", "started_at", "finished_at",
+    }
+    assert Task.objects.get(id=body["id"]).owner == owner
+    assert len(callbacks) == 1, "the actor is sent once, after commit"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "nope", "params": {}}, "kind"),
+        ({"params": {"seconds": 1}}, "kind"),
+        ({"kind": "sleep", "params": {"seconds": -1}}, "params"),
+        ({"kind": "sleep", "params": {"seconds": 3601}}, "params"),
+        ({"kind": "sleep", "params": {"seconds": "soon"}}, "params"),
+        ({"kind": "sleep", "params": {}}, "params"),
+        ({"kind": "sleep", "params": {"seconds": 1, "extra": True}}, "params"),
+        ({"kind": "sleep", "params": [1]}, "params"),
+    ],
+    ids=["unknown-kind", "no-kind", "negative", "too-long", "not-a-number", "missing", "unknown-param", "not-an-object"],
+)
+def test_bad_input_is_400_and_creates_no_row(owner_client, body, field):
+    response = owner_client.post(TASKS, body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Task.objects.exists()
+
+
+def test_internal_kind_names_are_not_accepted(owner_client):
+    from tasks_api import registry
+
+    internal = [kind.name for kind in registry.all_kinds() if not kind.public]
+    for name in internal:
+        assert owner_client.post(TASKS, {"kind": name, "params": {}}, format="json").status_code == 400
+    assert not Task.objects.exists()
+
+
+def test_anonymous_is_401(anon_client):
+    assert anon_client.get(TASKS).status_code == 401
+    assert submit(anon_client).status_code == 401
+    assert not Task.objects.exists()
+
+
+def test_list_is_newest_first_and_filters(owner_client, other_client):
+    first = submit(owner_client).json()
+    second = submit(owner_client).json()
+    submit(other_client)
+    Task.objects.filter(id=first["id"]).update(status=TaskStatus.SUCCEEDED)
+    listing = owner_client.get(TASKS).json()
+    assert listing["count"] == 2
+    assert [t["id"] for t in listing["results"]] == [second["id"], first["id"]]
+    done = owner_client.get(TASKS, {"status": "succeeded", "kind": "sleep"}).json()
+    assert [t["id"] for t in done["results"]] == [first["id"]]
+    assert owner_client.get(TASKS, {"status": "bogus"}).status_code == 400
+
+
+def test_another_users_task_is_404_everywhere(owner_client, other_client):
+    task_id = submit(owner_client).json()["id"]
+    assert other_client.get(f"{TASKS}{task_id}/").status_code == 404
+    assert other_client.post(f"{TASKS}{task_id}/cancel/").status_code == 404
+    assert owner_client.get(f"{TASKS}{uuid.uuid4()}/").status_code == 404
+    assert Task.objects.get(id=task_id).status == "queued"
+
+
+def test_cancel_queued_then_409(owner_client):
+    task_id = submit(owner_client).json()["id"]
+    response = owner_client.post(f"{TASKS}{task_id}/cancel/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["finished_at"]
+    again = owner_client.post(f"{TASKS}{task_id}/cancel/")
+    assert again.status_code == 409
+    assert "cancelled" in again.json()["detail"]
+
+
+@pytest.mark.parametrize("status", ["running", "succeeded", "failed"])
+def test_cancel_after_start_is_409(owner_client, status):
+    task_id = submit(owner_client).json()["id"]
+    Task.objects.filter(id=task_id).update(status=status)
+    assert owner_client.post(f"{TASKS}{task_id}/cancel/").status_code == 409
+    assert Task.objects.get(id=task_id).status == status
+
+
+def test_idempotency_key_returns_the_first_task(owner_client, other_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = submit(owner_client, HTTP_IDEMPOTENCY_KEY="abc-123")
+        second = submit(owner_client, params={"seconds": 9}, HTTP_IDEMPOTENCY_KEY="abc-123")
+    assert first.status_code == 202
+    assert second.status_code == 200
+    assert second.json()["id"] == first.json()["id"]
+    assert second["Location"] == first["Location"]
+    assert len(callbacks) == 1
+    # Keys are per user: another user's same key is a new task.
+    assert submit(other_client, HTTP_IDEMPOTENCY_KEY="abc-123").status_code == 202
+    assert Task.objects.count() == 2
+
+
+def test_overlong_idempotency_key_is_400(owner_client):
+    assert submit(owner_client, HTTP_IDEMPOTENCY_KEY="k" * 256).status_code == 400
+    assert not Task.objects.exists()

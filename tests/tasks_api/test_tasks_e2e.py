@@ -1,0 +1,50 @@
+"""Sleep tasks through the API, RabbitMQ and a real `rundramatiq` worker process."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from tasks_api.models import Task
+from tests.helpers import wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def poll(client, task_id: str) -> dict:
+    return client.get(f"/api/tasks/{task_id}/").json()
+
+
+def test_sleep_task_goes_queued_running_succeeded(worker, owner_client):
+    response = owner_client.post("/api/tasks/", {"kind": "sleep", "params": {"seconds": 2}}, format="json")
+    assert response.status_code == 202
+    task_id = response.json()["id"]
+    assert response.json()["status"] == "queued"
+
+    running = wait_for(lambda: (t := poll(owner_client, task_id))["status"] == "running" and t, what="running")
+    assert running["started_at"] and not running["finished_at"]
+    wait_for(lambda: poll(owner_client, task_id)["progress"] > 0, what="progress to rise")
+    done = wait_for(lambda: (t := poll(owner_client, task_id))["status"] == "succeeded" and t, what="success")
+    assert done["result"] == {"slept": 2}
+    assert done["progress"] == 100
+    assert done["started_at"] <= done["finished_at"]
+    row = Task.objects.get(id=task_id)
+    assert row.result == {"slept": 2}
+    assert row.attempts == 1
+
+
+def test_cancelled_task_never_runs(worker, owner_client):
+    # The message goes out when the outer transaction commits, after the cancel: the worker
+    # then receives a message for a task that is already cancelled.
+    with transaction.atomic():
+        response = owner_client.post("/api/tasks/", {"kind": "sleep", "params": {"seconds": 1}}, format="json")
+        task_id = response.json()["id"]
+        assert owner_client.post(f"/api/tasks/{task_id}/cancel/").status_code == 200
+    wait_for(
+        lambda: any("task skipped" in line and task_id in line for line in worker.log.splitlines()),
+        what="the worker to receive the cancelled task's message",
+    )
+    row = Task.objects.get(id=task_id)
+    assert row.status == "cancelled"
+    assert row.started_at is None
+    assert row.attempts == 0
