@@ -28,9 +28,7 @@ from tests.helpers import PASSWORD, client_for, wait_for
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
-SERVICES_UP = bool(
-    settings.RABBITMQ_URL and settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-)
+SERVICES_UP = bool(settings.RABBITMQ_URL and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -53,7 +51,9 @@ def make_user(db) -> Callable[..., User]:
     counter = iter(range(1, 1_000_000))
 
     def make(email: str | None = None, **extra) -> User:
-        return User.objects.create_user(email=email or f"user{next(counter)}@example.com", password=PASSWORD, **extra)
+        return User.objects.create_user(
+            email=email or f"user{next(counter)}@example.com", password=PASSWORD, **extra
+        )
 
     return make
 
@@ -131,9 +131,15 @@ def start_worker(django_db_setup, django_db_blocker) -> Iterator[Callable[..., W
         log_path = ARTIFACTS / f"worker-{len(started) + 1}.log"
         proc = subprocess.Popen(
             [
-                sys.executable, "manage.py", "rundramatiq",
-                "--processes", str(processes), "--threads", str(threads),
-                "--worker-shutdown-timeout", "5000",
+                sys.executable,
+                "manage.py",
+                "rundramatiq",
+                "--processes",
+                str(processes),
+                "--threads",
+                str(threads),
+                "--worker-shutdown-timeout",
+                "5000",
             ],
             cwd=ROOT,
             env={**os.environ, "DATABASE_URL": worker_database_url(), "LOG_FORMAT": "json", **(env or {})},

@@ -20,7 +20,6 @@ def client_for(user) -> APIClient:
     return client
 
 
-
 def wait_for(condition: Callable[[], T], *, timeout: float = 30.0, what: str = "the condition") -> T:
     """Poll `condition` until it returns something truthy; fail the test after `timeout` s."""
     deadline = time.monotonic() + timeout

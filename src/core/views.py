@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import health, services
-from core.throttling import AuthRateThrottle
 from core.serializers import RegisteredUserSerializer, RegisterSerializer, UserSerializer
+from core.throttling import AuthRateThrottle
 
 
 class AuthThrottleMixin:
@@ -54,4 +54,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """The database, the broker and the cache are reachable."""
     checks = health.run_checks()
     ok = all(check["ok"] for check in checks.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )

@@ -15,8 +15,19 @@ class TaskAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     readonly_fields = [
-        "id", "owner", "kind", "status", "params", "result", "error", "progress", "attempts",
-        "idempotency_key", "created_at", "started_at", "finished_at",
+        "id",
+        "owner",
+        "kind",
+        "status",
+        "params",
+        "result",
+        "error",
+        "progress",
+        "attempts",
+        "idempotency_key",
+        "created_at",
+        "started_at",
+        "finished_at",
     ]
     actions = ["requeue"]
 

@@ -16,11 +16,11 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from dramatiq.middleware import TimeLimitExceeded
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from dramatiq.middleware import TimeLimitExceeded
 
 from core.dispatch import enqueue_on_commit
 from core.exceptions import ApplicationError
@@ -64,9 +64,7 @@ def task_create(
             return existing, False
     try:
         with transaction.atomic():
-            task = Task.objects.create(
-                owner=owner, kind=kind, params=params, idempotency_key=idempotency_key
-            )
+            task = Task.objects.create(owner=owner, kind=kind, params=params, idempotency_key=idempotency_key)
             if task_kind.on_create is not None:
                 task_kind.on_create(task)
     except IntegrityError:
@@ -97,9 +95,7 @@ def task_cancel(*, task: Task) -> Task:
 @transaction.atomic
 def task_requeue(*, task: Task) -> Task:
     """Run a failed or cancelled task again from the start (an admin action)."""
-    changed = Task.objects.filter(
-        id=task.id, status__in=[TaskStatus.FAILED, TaskStatus.CANCELLED]
-    ).update(
+    changed = Task.objects.filter(id=task.id, status__in=[TaskStatus.FAILED, TaskStatus.CANCELLED]).update(
         status=TaskStatus.QUEUED,
         result=None,
         error="",
@@ -109,7 +105,9 @@ def task_requeue(*, task: Task) -> Task:
     )
     task.refresh_from_db()
     if not changed:
-        raise ApplicationError(f"The task is {task.status}; only failed or cancelled tasks can be re-queued.", status_code=409)
+        raise ApplicationError(
+            f"The task is {task.status}; only failed or cancelled tasks can be re-queued.", status_code=409
+        )
     enqueue_on_commit(registry.get(task.kind).actor_name, str(task.id))
     logger.info("task re-queued", extra={"task_id": str(task.id)})
     return task

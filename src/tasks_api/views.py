@@ -15,7 +15,10 @@ from tasks_api.serializers import TaskCreateSerializer, TaskSerializer
 
 def _kinds_description() -> str:
     lines = [f"- `{kind.name}`: {kind.description}" for kind in registry.public_kinds()]
-    return "Submit a background job. It answers 202 at once; follow the task by its id.\n\nKinds:\n" + "\n".join(lines)
+    return (
+        "Submit a background job. It answers 202 at once; follow the task by its id.\n\nKinds:\n"
+        + "\n".join(lines)
+    )
 
 
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

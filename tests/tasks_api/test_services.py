@@ -34,7 +34,9 @@ def test_prune_deletes_only_finished_tasks_past_retention(owner, settings):
 
 
 def test_requeue_failed_task_resets_it(owner, django_capture_on_commit_callbacks):
-    task = make_task(owner, status="failed", error="boom", started_at=timezone.now(), finished_at=timezone.now())
+    task = make_task(
+        owner, status="failed", error="boom", started_at=timezone.now(), finished_at=timezone.now()
+    )
     with django_capture_on_commit_callbacks() as callbacks:
         services.task_requeue(task=task)
     task.refresh_from_db()
@@ -77,7 +79,10 @@ def test_execute_writes_failures_back(owner, error, can_retry, status):
         with pytest.raises(services.TransientTaskError):
             services.task_execute(task_id=task.id, handler=handler, can_retry=can_retry)
     else:
-        assert services.task_execute(task_id=task.id, handler=handler, can_retry=can_retry) is services.Outcome.DONE
+        assert (
+            services.task_execute(task_id=task.id, handler=handler, can_retry=can_retry)
+            is services.Outcome.DONE
+        )
     task.refresh_from_db()
     assert task.status == status
     assert str(error) in task.error

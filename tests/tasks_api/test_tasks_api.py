@@ -14,10 +14,17 @@ TASKS = "/api/tasks/"
 
 
 def submit(client, kind="sleep", params=None, **headers):
-    return client.post(TASKS, {"kind": kind, "params": params if params is not None else {"seconds": 1}}, format="json", **headers)
+    return client.post(
+        TASKS,
+        {"kind": kind, "params": params if params is not None else {"seconds": 1}},
+        format="json",
+        **headers,
+    )
 
 
-def test_create_answers_202_with_location_and_queued_task(owner_client, owner, django_capture_on_commit_callbacks):
+def test_create_answers_202_with_location_and_queued_task(
+    owner_client, owner, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         response = submit(owner_client, params={"seconds": 5})
     assert response.status_code == 202
@@ -27,8 +34,17 @@ def test_create_answers_202_with_location_and_queued_task(owner_client, owner, d
     assert body["kind"] == "sleep"
     assert body["params"] == {"seconds": 5}
     assert set(body) == {
-        "id", "kind", "status", "params", "result", "error", "progress", "position",
-        "created_at", "started_at", "finished_at",
+        "id",
+        "kind",
+        "status",
+        "params",
+        "result",
+        "error",
+        "progress",
+        "position",
+        "created_at",
+        "started_at",
+        "finished_at",
     }
     assert Task.objects.get(id=body["id"]).owner == owner
     assert len(callbacks) == 1, "the actor is sent once, after commit"
@@ -46,7 +62,16 @@ def test_create_answers_202_with_location_and_queued_task(owner_client, owner, d
         ({"kind": "sleep", "params": {"seconds": 1, "extra": True}}, "params"),
         ({"kind": "sleep", "params": [1]}, "params"),
     ],
-    ids=["unknown-kind", "no-kind", "negative", "too-long", "not-a-number", "missing", "unknown-param", "not-an-object"],
+    ids=[
+        "unknown-kind",
+        "no-kind",
+        "negative",
+        "too-long",
+        "not-a-number",
+        "missing",
+        "unknown-param",
+        "not-an-object",
+    ],
 )
 def test_bad_input_is_400_and_creates_no_row(owner_client, body, field):
     response = owner_client.post(TASKS, body, format="json")
@@ -110,7 +135,9 @@ def test_cancel_after_start_is_409(owner_client, status):
     assert Task.objects.get(id=task_id).status == status
 
 
-def test_idempotency_key_returns_the_first_task(owner_client, other_client, django_capture_on_commit_callbacks):
+def test_idempotency_key_returns_the_first_task(
+    owner_client, other_client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         first = submit(owner_client, HTTP_IDEMPOTENCY_KEY="abc-123")
         second = submit(owner_client, params={"seconds": 9}, HTTP_IDEMPOTENCY_KEY="abc-123")

@@ -21,7 +21,9 @@ def test_sleep_task_goes_queued_running_succeeded(worker, owner_client):
     task_id = response.json()["id"]
     assert response.json()["status"] == "queued"
 
-    running = wait_for(lambda: (t := poll(owner_client, task_id))["status"] == "running" and t, what="running")
+    running = wait_for(
+        lambda: (t := poll(owner_client, task_id))["status"] == "running" and t, what="running"
+    )
     assert running["started_at"] and not running["finished_at"]
     wait_for(lambda: poll(owner_client, task_id)["progress"] > 0, what="progress to rise")
     done = wait_for(lambda: (t := poll(owner_client, task_id))["status"] == "succeeded" and t, what="success")
@@ -37,7 +39,9 @@ def test_cancelled_task_never_runs(worker, owner_client):
     # The message goes out when the outer transaction commits, after the cancel: the worker
     # then receives a message for a task that is already cancelled.
     with transaction.atomic():
-        response = owner_client.post("/api/tasks/", {"kind": "sleep", "params": {"seconds": 1}}, format="json")
+        response = owner_client.post(
+            "/api/tasks/", {"kind": "sleep", "params": {"seconds": 1}}, format="json"
+        )
         task_id = response.json()["id"]
         assert owner_client.post(f"/api/tasks/{task_id}/cancel/").status_code == 200
     wait_for(
