@@ -8,22 +8,23 @@ and RABBITMQ_URL they are skipped, and the run says so.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
+import socket
 from collections.abc import Callable, Iterator
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import quote
 
 import dramatiq
 import pytest
+from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from core.models import User
-from tests.helpers import PASSWORD, client_for, wait_for
+from tests.helpers import PASSWORD, WorkerProcess, client_for, spawn_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -91,35 +92,60 @@ def worker_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-class WorkerProcess:
-    """A `manage.py rundramatiq` process group with its own log file."""
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    def __init__(self, proc: subprocess.Popen, log_path: Path) -> None:
-        self.proc = proc
-        self.log_path = log_path
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it is handed.
+
+    Set `refuse` to make it answer every message with a permanent 550 error.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse = False
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.refuse:
+            return "550 mailbox unavailable"
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
 
     @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.controller.port}"
 
-    def child_pids(self) -> list[int]:
-        import psutil
-
-        return [child.pid for child in psutil.Process(self.proc.pid).children(recursive=True)]
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+    def reset(self) -> None:
+        self.messages.clear()
+        self.refuse = False
 
 
 @pytest.fixture(scope="session")
-def start_worker(django_db_setup, django_db_blocker) -> Iterator[Callable[..., WorkerProcess]]:
-    """Start real worker processes against the test database and RabbitMQ."""
+def smtp_server() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.controller.start()
+    yield sink
+    sink.controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: SmtpSink, settings) -> SmtpSink:
+    """The session's SMTP server, emptied, and this process's mail pointed at it."""
+    smtp_server.reset()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.controller.port
+    return smtp_server
+
+
+@pytest.fixture(scope="session")
+def start_worker(django_db_setup, django_db_blocker, smtp_server) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start real worker processes against the test database, RabbitMQ and the SMTP sink."""
     if not SERVICES_UP:
         pytest.skip("e2e: needs PostgreSQL and RabbitMQ")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -128,33 +154,19 @@ def start_worker(django_db_setup, django_db_blocker) -> Iterator[Callable[..., W
     started: list[WorkerProcess] = []
 
     def start(processes: int = 1, threads: int = 4, env: dict[str, str] | None = None) -> WorkerProcess:
-        log_path = ARTIFACTS / f"worker-{len(started) + 1}.log"
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "rundramatiq",
-                "--processes",
-                str(processes),
-                "--threads",
-                str(threads),
-                "--worker-shutdown-timeout",
-                "5000",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": worker_database_url(), "LOG_FORMAT": "json", **(env or {})},
-            stdout=log_path.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        worker = spawn_worker(
+            log_path=ARTIFACTS / f"worker-{len(started) + 1}.log",
+            processes=processes,
+            threads=threads,
+            env={
+                "DATABASE_URL": worker_database_url(),
+                "EMAIL_URL": smtp_server.url,
+                "LOG_FORMAT": "json",
+                "MD5_ALLOW_PRIVATE": "1",
+                **(env or {}),
+            },
         )
-        worker = WorkerProcess(proc, log_path)
         started.append(worker)
-        wait_for(
-            lambda: worker.log.count("is ready for action") >= processes or proc.poll() is not None,
-            timeout=60,
-            what="the worker to start",
-        )
-        assert proc.poll() is None, f"worker exited early:\n{worker.log}"
         return worker
 
     yield start

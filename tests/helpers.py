@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
+import psutil
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 T = TypeVar("T")
 PASSWORD = "a-Strong-passw0rd!"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def client_for(user) -> APIClient:
@@ -30,3 +37,60 @@ def wait_for(condition: Callable[[], T], *, timeout: float = 30.0, what: str = "
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.05)
+
+
+class WorkerProcess:
+    """A `manage.py rundramatiq` process group with its own log file."""
+
+    def __init__(self, proc: subprocess.Popen, log_path: Path) -> None:
+        self.proc = proc
+        self.log_path = log_path
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def child_pids(self) -> list[int]:
+        """The worker processes under dramatiq's supervisor."""
+        return [child.pid for child in psutil.Process(self.proc.pid).children(recursive=True)]
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+
+def spawn_worker(*, log_path: Path, processes: int, threads: int, env: dict[str, str]) -> WorkerProcess:
+    """Start `manage.py rundramatiq` in its own process group and wait until it consumes."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "rundramatiq",
+            "--processes",
+            str(processes),
+            "--threads",
+            str(threads),
+            "--worker-shutdown-timeout",
+            "5000",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    worker = WorkerProcess(proc, log_path)
+    wait_for(
+        lambda: worker.log.count("is ready for action") >= processes or proc.poll() is not None,
+        timeout=60,
+        what="the worker to start",
+    )
+    if proc.poll() is not None:
+        raise RuntimeError(f"worker exited early:\n{worker.log}")
+    return worker

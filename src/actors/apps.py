@@ -1,10 +1,7 @@
+import pkgutil
 from importlib import import_module
 
 from django.apps import AppConfig
-
-# Every module that declares actors; importing them registers the actors with the broker,
-# in the web process (to send by name) as in workers (to run them).
-ACTOR_MODULES = ["actors.tasks"]
 
 
 class ActorsConfig(AppConfig):
@@ -12,5 +9,8 @@ class ActorsConfig(AppConfig):
     verbose_name = "Actors"
 
     def ready(self) -> None:
-        for module in ACTOR_MODULES:
-            import_module(module)
+        # Importing every module of this package registers its actors with the broker, in
+        # the web process (to send by name) as in workers (to run them).
+        for module in pkgutil.iter_modules(self.module.__path__):
+            if module.name not in {"apps", "base"}:
+                import_module(f"{self.name}.{module.name}")

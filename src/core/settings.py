@@ -191,6 +191,27 @@ TASK_PRUNE_CRON = env.str("TASK_PRUNE_CRON", default="17 3 * * *")
 # delivery stays unacknowledged near RabbitMQ's 30-minute consumer_timeout.
 SLEEP_SLICE_SECONDS = env.int("SLEEP_SLICE_SECONDS", default=300)
 
+# --- Capabilities' limits -----------------------------------------------------
+# MD5 by URL
+MD5_MAX_BYTES = env.int("MD5_MAX_BYTES", default=1024**3)
+MD5_CONNECT_TIMEOUT = env.float("MD5_CONNECT_TIMEOUT", default=10.0)
+MD5_READ_TIMEOUT = env.float("MD5_READ_TIMEOUT", default=30.0)
+MD5_MAX_REDIRECTS = env.int("MD5_MAX_REDIRECTS", default=5)
+# Tests and private deployments may hash files on private, loopback or link-local hosts.
+MD5_ALLOW_PRIVATE = env.bool("MD5_ALLOW_PRIVATE", default=False)
+# Images
+IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=20 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
+IMAGE_RENDITION_SIZES = env.list("IMAGE_RENDITION_SIZES", cast=int, default=[100, 500])
+IMAGE_CACHE_SECONDS = env.int("IMAGE_CACHE_SECONDS", default=300)
+IMAGE_EVENTS_EXCHANGE = env.str("IMAGE_EVENTS_EXCHANGE", default="images")
+IMAGE_EVENTS_QUEUE = env.str("IMAGE_EVENTS_QUEUE", default="image-events")
+# Code checks
+CODECHECK_MAX_BYTES = env.int("CODECHECK_MAX_BYTES", default=1024 * 1024)
+CODECHECK_SWEEP_CRON = env.str("CODECHECK_SWEEP_CRON", default="* * * * *")
+CODECHECK_MAX_LINE_LENGTH = env.int("CODECHECK_MAX_LINE_LENGTH", default=79)
+CODECHECK_SELECT = env.list("CODECHECK_SELECT", default=["E", "F", "W", "C90"])
+
 # --- REST framework, JWT, OpenAPI -------------------------------------------
 USER_THROTTLE_RATE = env.str("USER_THROTTLE_RATE", default="1000/min")
 # Register, token and refresh: per client address, read at request time (core.throttling).
