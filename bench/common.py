@@ -8,9 +8,15 @@ REDIS_URL (`make bench` points them at the machine's own). Each benchmark module
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.helpers import WorkerProcess, spawn_worker, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "var" / "bench"
@@ -36,8 +42,6 @@ class Row:
 
 def setup_django() -> None:
     """Configure Django on the bench database and bring its schema up to date."""
-    import sys
-
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -45,7 +49,30 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     django.setup()
+    _create_database_if_missing()
     call_command("migrate", verbosity=0)
+
+
+def _create_database_if_missing() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    import psycopg2
+    from psycopg2 import sql
+
+    params = connection.get_connection_params()
+    name = params.pop("dbname")
+    params["dbname"] = "postgres"
+    admin = psycopg2.connect(**params)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        admin.close()
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -53,6 +80,60 @@ def percentile(values: list[float], pct: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1] if pct < 100 else max(values)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_web(*, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Serve core.asgi with uvicorn in a child process; returns it and its base URL."""
+    import requests
+
+    port = free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "core.asgi:application",
+            "--port",
+            str(port),
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT / "src",
+        env={**os.environ, "USER_THROTTLE_RATE": "1000000/min", **(env or {})},
+        stdout=(ARTIFACTS / "web.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    wait_for(up, timeout=60, what="the web server")
+    return proc, base
+
+
+def start_worker(*, name: str, processes: int, threads: int) -> WorkerProcess:
+    return spawn_worker(log_path=ARTIFACTS / f"{name}.log", processes=processes, threads=threads, env={})
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
 
 
 def bench_user(email: str = "bench@example.com"):

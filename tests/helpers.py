@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import TypeVar
 
 import psutil
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 T = TypeVar("T")
 PASSWORD = "a-Strong-passw0rd!"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def client_for(user) -> APIClient:
+def client_for(user):
     """An API client that sends the user's real JWT access token."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
     return client
@@ -80,7 +81,8 @@ def spawn_worker(*, log_path: Path, processes: int, threads: int, env: dict[str,
             "5000",
         ],
         cwd=ROOT,
-        env={**os.environ, **env},
+        # INFO at least: readiness is read from the worker's "ready for action" log line.
+        env={**os.environ, "LOG_LEVEL": "INFO", **env},
         stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
