@@ -51,5 +51,5 @@ format: install ## apply ruff's fixes and formatting
 bench: install ## benchmarks against the local services, each beside its baseline
 	$(TEST_ENV) $(PY) -m bench $(ARGS)
 
-docker-config: ## validate docker-compose.yml
-	docker compose config --quiet
+docker-config: ## validate docker-compose.yml (docker compose, or the standalone docker-compose)
+	if docker compose version >/dev/null 2>&1; then docker compose config --quiet; else docker-compose config --quiet; fi
