@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class ImagesConfig(AppConfig):
     name = "images"
     verbose_name = "Images"
+
+    def ready(self) -> None:
+        from images.processing import ImageProcessParamsSerializer
+        from images.services import IMAGE_PROCESS_KIND
+        from tasks_api import registry
+
+        # Internal: an upload creates it; clients follow it in /api/tasks/ but cannot submit it.
+        registry.register(
+            registry.TaskKind(
+                name=IMAGE_PROCESS_KIND,
+                actor_name="image_process_task",
+                params_serializer=ImageProcessParamsSerializer,
+                description="Make an uploaded image's renditions and read its metadata (internal).",
+                public=False,
+            )
+        )

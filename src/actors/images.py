@@ -1,0 +1,16 @@
+"""The image processing actor: thin, the work is images.processing.image_process_run."""
+
+from __future__ import annotations
+
+import dramatiq
+
+from actors.base import TASK_RETRY_OPTIONS, can_retry
+from images.processing import image_process_run
+from tasks_api.services import task_execute
+
+
+@dramatiq.actor(
+    actor_name="image_process_task", queue_name="images", time_limit=300_000, **TASK_RETRY_OPTIONS
+)
+def image_process_task(task_id: str) -> None:
+    task_execute(task_id=task_id, handler=image_process_run, can_retry=can_retry())

@@ -1,0 +1,48 @@
+"""Cached reads of a user's images (Django's cache: Redis when REDIS_URL is set).
+
+Every key carries the owner's id and the owner's cache version, so one user never reads
+another's entries, and a change bumps the version: every cached list and detail of that
+owner is then out of reach at once, with no key lists to keep. The version is read before
+the database, so a read that races a write caches under the old version, never the new.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def _version_key(owner_id: int) -> str:
+    return f"images:owner:{owner_id}:version"
+
+
+def _version(owner_id: int) -> int:
+    key = _version_key(owner_id)
+    version = cache.get(key)
+    if version is None:
+        # A fresh start value, so an evicted version key never brings old entries back.
+        cache.add(key, time.time_ns(), timeout=None)
+        version = cache.get(key)
+    return version
+
+
+def image_cache_get_or_build(*, owner_id: int, key: str, build: Callable[[], Any]) -> Any:
+    """The cached value of `key` for this owner, or `build()`'s, cached for next time."""
+    full_key = f"images:owner:{owner_id}:v{_version(owner_id)}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = build()
+        cache.set(full_key, value, timeout=settings.IMAGE_CACHE_SECONDS)
+    return value
+
+
+def image_cache_invalidate(*, owner_id: int) -> None:
+    """Forget every cached read of this owner's images."""
+    try:
+        cache.incr(_version_key(owner_id))
+    except ValueError:  # no version yet: nothing was cached under one either
+        cache.add(_version_key(owner_id), time.time_ns(), timeout=None)

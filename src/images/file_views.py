@@ -1,0 +1,91 @@
+"""`GET /api/images/{id}/file/?rendition=`: an async view that streams an image's bytes.
+
+Async so a slow download holds no worker thread: storage reads run in a thread pool one
+chunk at a time. DRF has no async views, so authentication (JWT first, then the session)
+and the error answers follow the API's shape by hand.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import AsyncIterator
+from uuid import UUID
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_safe
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from core.models import User
+from images.imaging import rendition_names
+from images.selectors import image_get_for_download
+
+ORIGINAL = "original"
+CHUNK_SIZE = 64 * 1024
+
+
+def _unauthorized(detail: str) -> JsonResponse:
+    response = JsonResponse({"detail": detail}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+async def _authenticate(request: HttpRequest) -> User | None:
+    """The user of a valid Bearer token, else of the session; AuthenticationFailed on a bad token."""
+    authenticated = await sync_to_async(JWTAuthentication().authenticate)(request)
+    if authenticated is not None:
+        return authenticated[0]
+    user = await request.auser()
+    return user if user.is_authenticated else None
+
+
+async def _chunks(name: str) -> AsyncIterator[bytes]:
+    read = sync_to_async(default_storage.open, thread_sensitive=False)
+    handle = await read(name, "rb")
+    try:
+        while chunk := await sync_to_async(handle.read, thread_sensitive=False)(CHUNK_SIZE):
+            yield chunk
+    finally:
+        await sync_to_async(handle.close, thread_sensitive=False)()
+
+
+@require_safe
+async def image_file(request: HttpRequest, pk: UUID) -> HttpResponse:
+    try:
+        user = await _authenticate(request)
+    except AuthenticationFailed as exc:
+        return _unauthorized(str(exc.detail))
+    if user is None:
+        return _unauthorized("Authentication credentials were not provided.")
+    image = await image_get_for_download(owner=user, image_id=pk)
+    if image is None:
+        return JsonResponse({"detail": "No image with this id."}, status=404)
+    wanted = request.GET.get("rendition") or ORIGINAL
+    names = [ORIGINAL, *rendition_names(settings.IMAGE_RENDITION_SIZES)]
+    if wanted not in names:
+        return JsonResponse(
+            {"rendition": [f"Unknown rendition {wanted!r}. Choose one of: {', '.join(names)}."]}, status=400
+        )
+    if wanted == ORIGINAL:
+        path = image.file.name
+    else:
+        rendition = image.rendition(wanted)
+        if rendition is None:
+            return JsonResponse(
+                {"detail": f"The {wanted} rendition is not ready (the image is {image.status})."}, status=404
+            )
+        path = rendition["path"]
+    try:
+        size = await sync_to_async(default_storage.size, thread_sensitive=False)(path)
+    except FileNotFoundError:
+        return JsonResponse({"detail": "The file is missing from storage."}, status=404)
+    response = StreamingHttpResponse(
+        _chunks(path), content_type=mimetypes.guess_type(path)[0] or "application/octet-stream"
+    )
+    response["Content-Length"] = str(size)
+    response["Content-Disposition"] = f'inline; filename="{wanted}.{path.rsplit(".", 1)[-1]}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
