@@ -254,6 +254,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
+    # The image download is an async Django view, which drf-spectacular cannot see.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "images.schema.document_file_view",
+    ],
 }
 
 # --- Logging ----------------------------------------------------------------
