@@ -144,37 +144,47 @@ def smtp(smtp_server: SmtpSink, settings) -> SmtpSink:
 
 
 @pytest.fixture(scope="session")
-def start_worker(django_db_setup, django_db_blocker, smtp_server) -> Iterator[Callable[..., WorkerProcess]]:
-    """Start real worker processes against the test database, RabbitMQ and the SMTP sink."""
+def worker_env(django_db_setup, smtp_server) -> dict[str, str]:
+    """What a worker process needs to share this session's database, broker and SMTP sink."""
     if not SERVICES_UP:
         pytest.skip("e2e: needs PostgreSQL and RabbitMQ")
-    ARTIFACTS.mkdir(exist_ok=True)
     # Messages left by an earlier run would point at rows that no longer exist.
     dramatiq.get_broker().flush_all()
-    started: list[WorkerProcess] = []
-
-    def start(processes: int = 1, threads: int = 4, env: dict[str, str] | None = None) -> WorkerProcess:
-        worker = spawn_worker(
-            log_path=ARTIFACTS / f"worker-{len(started) + 1}.log",
-            processes=processes,
-            threads=threads,
-            env={
-                "DATABASE_URL": worker_database_url(),
-                "EMAIL_URL": smtp_server.url,
-                "LOG_FORMAT": "json",
-                "MD5_ALLOW_PRIVATE": "1",
-                **(env or {}),
-            },
-        )
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
+    return {
+        "DATABASE_URL": worker_database_url(),
+        "EMAIL_URL": smtp_server.url,
+        "LOG_FORMAT": "json",
+        "MD5_ALLOW_PRIVATE": "1",
+    }
 
 
 @pytest.fixture(scope="session")
-def worker(start_worker) -> WorkerProcess:
-    """One shared worker process for the end-to-end tests of the whole session."""
-    return start_worker()
+def worker(worker_env) -> Iterator[WorkerProcess]:
+    """One worker process (1 x 4 threads) shared by the end-to-end tests of the session.
+
+    A test that kills it calls `worker.restart()` so the tests after it still have one.
+    """
+    process = spawn_worker(log_path=ARTIFACTS / "worker.log", processes=1, threads=4, env=worker_env)
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def start_worker(worker_env, request) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start more worker processes for one test; they are stopped when the test ends."""
+    started: list[WorkerProcess] = []
+
+    def start(processes: int = 1, threads: int = 4, env: dict[str, str] | None = None) -> WorkerProcess:
+        name = f"{request.node.name}-{len(started) + 1}".replace("/", "_")
+        process = spawn_worker(
+            log_path=ARTIFACTS / f"worker-{name}.log",
+            processes=processes,
+            threads=threads,
+            env={**worker_env, **(env or {})},
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

@@ -43,9 +43,10 @@ def wait_for(condition: Callable[[], T], *, timeout: float = 30.0, what: str = "
 class WorkerProcess:
     """A `manage.py rundramatiq` process group with its own log file."""
 
-    def __init__(self, proc: subprocess.Popen, log_path: Path) -> None:
+    def __init__(self, proc: subprocess.Popen, log_path: Path, spawn_args: dict) -> None:
         self.proc = proc
         self.log_path = log_path
+        self.spawn_args = spawn_args
 
     @property
     def log(self) -> str:
@@ -63,6 +64,12 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
+
+    def restart(self, sig: int = signal.SIGKILL) -> None:
+        """Stop the whole group with `sig` (SIGKILL: a crash) and start a fresh one in its place."""
+        self.stop(sig)
+        fresh = spawn_worker(**self.spawn_args)
+        self.proc, self.log_path = fresh.proc, fresh.log_path
 
 
 def spawn_worker(*, log_path: Path, processes: int, threads: int, env: dict[str, str]) -> WorkerProcess:
@@ -87,12 +94,18 @@ def spawn_worker(*, log_path: Path, processes: int, threads: int, env: dict[str,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    worker = WorkerProcess(proc, log_path)
-    wait_for(
-        lambda: worker.log.count("is ready for action") >= processes or proc.poll() is not None,
-        timeout=60,
-        what="the worker to start",
+    worker = WorkerProcess(
+        proc, log_path, {"log_path": log_path, "processes": processes, "threads": threads, "env": env}
     )
+    try:
+        wait_for(
+            lambda: worker.log.count("is ready for action") >= processes or proc.poll() is not None,
+            timeout=60,
+            what="the worker to start",
+        )
+    except AssertionError:
+        worker.stop(signal.SIGKILL)  # never leave a half-started worker consuming messages
+        raise
     if proc.poll() is not None:
         raise RuntimeError(f"worker exited early:\n{worker.log}")
     return worker

@@ -127,7 +127,9 @@ def task_start(*, task_id: UUID | str) -> Task | None:
     )
     if not changed:
         return None
-    return Task.objects.get(id=task_id)
+    task = Task.objects.get(id=task_id)
+    logger.info("task started", extra={"task_id": str(task.id), "kind": task.kind, "attempt": task.attempts})
+    return task
 
 
 def task_set_progress(*, task_id: UUID | str, progress: int) -> None:

@@ -52,3 +52,17 @@ def test_cancelled_task_never_runs(worker, owner_client):
     assert row.status == "cancelled"
     assert row.started_at is None
     assert row.attempts == 0
+
+
+def test_task_survives_its_worker_being_killed(worker, owner_client):
+    response = owner_client.post("/api/tasks/", {"kind": "sleep", "params": {"seconds": 3}}, format="json")
+    task_id = response.json()["id"]
+    wait_for(lambda: poll(owner_client, task_id)["status"] == "running", what="the task to start")
+
+    worker.restart()  # SIGKILL mid-task: RabbitMQ redelivers the unacknowledged message
+
+    done = wait_for(
+        lambda: (t := poll(owner_client, task_id))["status"] == "succeeded" and t, what="the task to finish"
+    )
+    assert done["result"] == {"slept": 3}
+    assert Task.objects.get(id=task_id).attempts == 2

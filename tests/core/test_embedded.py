@@ -1,0 +1,83 @@
+"""The embedded default: `manage.py serve` with nothing configured runs the whole product."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, free_port
+from tests.helpers import PASSWORD, wait_for
+
+EMBEDDED_VARS = ("DATABASE_URL", "RABBITMQ_URL", "REDIS_URL", "EMAIL_URL", "MEDIA_ROOT", "STATIC_ROOT")
+
+
+@pytest.fixture
+def embedded_server(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in EMBEDDED_VARS}
+    # Only the data directory differs from `make run`: the test must not touch var/.
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        MEDIA_ROOT=str(tmp_path / "media"),
+        STATIC_ROOT=str(tmp_path / "static"),
+        LOG_FORMAT="plain",
+    )
+    manage = [sys.executable, "manage.py"]
+    # The same steps as `make run`.
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [*manage, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return requests.get(f"{base}/healthz", timeout=1).ok
+        except requests.ConnectionError:
+            return proc.poll() is not None
+
+    wait_for(up, timeout=60, what="manage.py serve to answer")
+    assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_serve_runs_a_task_with_in_process_broker_and_worker(embedded_server):
+    api = f"{embedded_server}/api"
+    creds = {"email": "embedded@example.com", "password": PASSWORD}
+    assert requests.post(f"{api}/auth/register/", json=creds, timeout=10).status_code == 201
+    access = requests.post(f"{api}/auth/token/", json=creds, timeout=10).json()["access"]
+    headers = {"Authorization": f"Bearer {access}"}
+
+    response = requests.post(
+        f"{api}/tasks/", json={"kind": "sleep", "params": {"seconds": 1}}, headers=headers, timeout=10
+    )
+    assert response.status_code == 202
+    url = f"{embedded_server}{response.headers['Location']}"
+    done = wait_for(
+        lambda: (t := requests.get(url, headers=headers, timeout=10).json())["status"] == "succeeded" and t,
+        what="the task to succeed in the embedded server",
+    )
+    assert done["result"] == {"slept": 1}
+    ready = requests.get(f"{embedded_server}/readyz", timeout=10)
+    assert ready.status_code == 200
+
+
+def test_docs_and_static_are_served_without_debug(embedded_server):
+    docs = requests.get(f"{embedded_server}/api/docs/", timeout=10)
+    assert docs.status_code == 200
+    redoc = requests.get(f"{embedded_server}/api/redoc/", timeout=10)
+    assert redoc.status_code == 200
+    for page in (docs.text, redoc.text):
+        assert "https://" not in page and "http://" not in page, "docs must load only local assets"
+    asset = requests.get(
+        f"{embedded_server}/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css", timeout=10
+    )
+    assert asset.status_code == 200

@@ -1,0 +1,54 @@
+"""The Django admin for users and tasks, as a staff user sees it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks_api.models import Task
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def test_task_changelist_filters_and_searches(staff_client, owner):
+    Task.objects.create(owner=owner, kind="sleep", params={"seconds": 1}, status="failed", error="boom")
+    response = staff_client.get(
+        "/admin/tasks_api/task/", {"status__exact": "failed", "q": "owner@example.com"}
+    )
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+def test_requeue_action_requeues_only_failed_tasks(staff_client, owner, django_capture_on_commit_callbacks):
+    failed = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 1}, status="failed", error="x")
+    running = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 1}, status="running")
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = staff_client.post(
+            "/admin/tasks_api/task/",
+            {"action": "requeue", "_selected_action": [str(failed.id), str(running.id)]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    failed.refresh_from_db()
+    running.refresh_from_db()
+    assert failed.status == "queued"
+    assert running.status == "running"
+    assert len(callbacks) == 1
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("Re-queued 1 task" in m for m in messages)
+
+
+def test_user_admin_lists_users_by_email(staff_client, owner):
+    response = staff_client.get("/admin/core/user/", {"q": "owner@"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+def test_non_staff_cannot_open_admin(client, owner):
+    client.force_login(owner)
+    assert client.get("/admin/tasks_api/task/").status_code == 302
