@@ -190,6 +190,10 @@ TASK_PRUNE_CRON = env.str("TASK_PRUNE_CRON", default="17 3 * * *")
 # Longest a single sleep message runs before it hands over to a fresh message, so no
 # delivery stays unacknowledged near RabbitMQ's 30-minute consumer_timeout.
 SLEEP_SLICE_SECONDS = env.int("SLEEP_SLICE_SECONDS", default=300)
+# The sequential lane: how long a holder's lease lasts without renewal (a killed worker's
+# task runs again after it), and how often a waiting task's message asks again.
+SEQUENTIAL_LEASE_SECONDS = env.int("SEQUENTIAL_LEASE_SECONDS", default=10)
+SEQUENTIAL_POLL_SECONDS = env.float("SEQUENTIAL_POLL_SECONDS", default=2.0)
 
 # --- Capabilities' limits -----------------------------------------------------
 # MD5 by URL
@@ -277,6 +281,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "pika": {"level": "WARNING"},
+        "flake8": {"level": "WARNING"},  # code checks: four INFO lines per file otherwise
         "django.db.backends": {"level": "INFO"},
     },
 }

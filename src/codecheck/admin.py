@@ -1,0 +1,70 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from codecheck import services
+from codecheck.models import Check, CodeFile
+from core.exceptions import ApplicationError
+
+
+@admin.register(CodeFile)
+class CodeFileAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "owner", "status", "version", "size", "needs_check", "updated_at"]
+    list_filter = ["status", "needs_check", "updated_at"]
+    search_fields = ["name", "owner__email"]
+    list_select_related = ["owner"]
+    readonly_fields = [
+        "owner",
+        "name",
+        "content",
+        "size",
+        "status",
+        "version",
+        "needs_check",
+        "claim_token",
+        "claimed_until",
+        "uploaded_at",
+        "updated_at",
+    ]
+    actions = ["recheck"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # files come through the API or the site, which validate them
+
+    @admin.action(description="Check the selected files again now")
+    def recheck(self, request: HttpRequest, queryset: QuerySet[CodeFile]) -> None:
+        done = 0
+        for code_file in queryset:
+            try:
+                services.codefile_request_check(code_file=code_file)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{code_file.name}: {exc.message}", messages.WARNING)
+        if done:
+            self.message_user(request, f"Queued a check of {done} file(s).", messages.SUCCESS)
+
+
+@admin.register(Check)
+class CheckAdmin(admin.ModelAdmin):
+    list_display = ["id", "file", "version", "result", "issue_count", "new_issues", "fixed_issues"]
+    list_display += ["email_sent", "finished_at"]
+    list_filter = ["result", "email_sent", "finished_at"]
+    search_fields = ["file__name", "file__owner__email"]
+    list_select_related = ["file"]
+    exclude = ["fingerprints"]
+    readonly_fields = [
+        "file",
+        "version",
+        "started_at",
+        "finished_at",
+        "result",
+        "issue_count",
+        "issues",
+        "new_issues",
+        "fixed_issues",
+        "email_sent",
+        "email_sent_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # checks are written by the sweep

@@ -1,0 +1,77 @@
+"""flake8 through its Python API, in this process: one source text in, its issues out.
+
+flake8's API checks paths, so the source goes to a private temporary file that is removed
+at once. A new style guide per call (a few milliseconds) keeps worker threads from sharing
+a report. The configuration is the project's (settings), never a config file lying around.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from flake8.api import legacy
+from flake8.formatting.base import BaseFormatter
+from flake8.violation import Violation
+
+
+@dataclass(frozen=True)
+class Issue:
+    line: int
+    column: int
+    code: str
+    message: str
+    text: str  # the stripped source line, the key for matching issues across versions
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {"line": self.line, "column": self.column, "code": self.code, "message": self.message}
+
+
+class _Collector(BaseFormatter):
+    """A flake8 report that hands violations to `sink` instead of printing them."""
+
+    sink: list[Violation]
+
+    def start(self) -> None:
+        """Nothing to open: the violations stay in memory."""
+
+    def stop(self) -> None:
+        """Nothing to close."""
+
+    def handle(self, error: Violation) -> None:
+        self.sink.append(error)
+
+
+def flake8_options() -> dict[str, object]:
+    """The options every check runs with; also what the tests give the flake8 command."""
+    return {
+        "select": list(settings.CODECHECK_SELECT),
+        # A file that does not parse never passes, whatever codes are selected.
+        "extend_select": ["E999"],
+        "max_line_length": settings.CODECHECK_MAX_LINE_LENGTH,
+    }
+
+
+def check_source(source: str) -> list[Issue]:
+    """Run flake8 on `source`; the issues come sorted by line, column and code."""
+    violations: list[Violation] = []
+    guide = legacy.get_style_guide(**flake8_options())
+    guide.init_report(type("Collector", (_Collector,), {"sink": violations}))
+    with tempfile.TemporaryDirectory(prefix="codecheck-") as tmp:
+        path = Path(tmp) / "source.py"
+        path.write_text(source, encoding="utf-8", newline="")
+        guide.check_files([str(path)])
+    lines = source.splitlines()
+    issues = [
+        Issue(
+            line=v.line_number,
+            column=v.column_number,
+            code=v.code,
+            message=v.text,
+            text=(lines[v.line_number - 1] if 0 < v.line_number <= len(lines) else "").strip(),
+        )
+        for v in violations
+    ]
+    return sorted(issues, key=lambda i: (i.line, i.column, i.code, i.message))

@@ -1,0 +1,36 @@
+"""Reads of code files and checks, always scoped to their owner."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from codecheck.models import Check, CodeFile
+from core.models import User
+
+
+def _with_last_check(files: QuerySet[CodeFile]) -> QuerySet[CodeFile]:
+    """Attach `last_checks` (the newest check, or nothing) without loading every issue list."""
+    newest = Check.objects.defer("issues", "fingerprints").order_by("-finished_at", "-id")[:1]
+    return files.prefetch_related(Prefetch("checks", queryset=newest, to_attr="last_checks"))
+
+
+def codefile_list(*, owner: User, status: str | None = None) -> QuerySet[CodeFile]:
+    files = CodeFile.objects.filter(owner=owner).defer("content")
+    if status:
+        files = files.filter(status=status)
+    return _with_last_check(files)
+
+
+def codefile_get(*, owner: User, file_id: int | str) -> CodeFile:
+    """The caller's file; another user's file is a 404, the same as a missing one."""
+    return get_object_or_404(_with_last_check(CodeFile.objects.filter(owner=owner)), id=file_id)
+
+
+def check_list(*, owner: User, file_id: int | None = None) -> QuerySet[Check]:
+    checks = (
+        Check.objects.filter(file__owner=owner).select_related("file").defer("fingerprints", "file__content")
+    )
+    if file_id is not None:
+        checks = checks.filter(file_id=file_id)
+    return checks

@@ -1,0 +1,150 @@
+"""The server-rendered site: the same services as the API, with session login and messages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from codecheck import selectors, services
+from codecheck.forms import LoginForm, RegisterForm, UploadForm
+from core.exceptions import ApplicationError
+from core.services import user_register
+
+PAGE_SIZE = 25
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_register(email=form.cleaned_data["email"], password=form.cleaned_data["password"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.email}. Upload a .py file to have it checked.")
+            return redirect("codecheck-site:files")
+    status = 400 if form.errors else 200
+    return render(request, "codecheck/register.html", {"form": form}, status=status)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "codecheck/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, f"Logged in as {form.get_user().email}.")
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response
+
+
+def _upload_form(request: HttpRequest) -> tuple[UploadForm, bool]:
+    """The bound upload form, and whether it holds a file (errors go on the form)."""
+    form = UploadForm(request.POST, request.FILES)
+    return form, form.is_valid()
+
+
+def _add_service_errors(request: HttpRequest, form: UploadForm, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+        for error in errors:
+            messages.error(request, error)
+
+
+@login_required
+def files(request: HttpRequest) -> HttpResponse:
+    form = UploadForm()
+    if request.method == "POST":
+        form, valid = _upload_form(request)
+        if valid:
+            try:
+                code_file = services.codefile_create(owner=request.user, upload=form.cleaned_data["file"])
+            except ValidationError as exc:
+                _add_service_errors(request, form, exc)
+            else:
+                messages.success(request, f"Uploaded {code_file.name}; it will be checked at the next sweep.")
+                return redirect("codecheck-site:files")
+        else:
+            messages.error(request, "Choose a .py file to upload.")
+    context = {"form": form, "files": selectors.codefile_list(owner=request.user)}
+    return render(request, "codecheck/files.html", context, status=400 if form.errors else 200)
+
+
+def _file_page(request: HttpRequest, code_file, form: UploadForm, status: int = 200) -> HttpResponse:
+    checks = selectors.check_list(owner=request.user, file_id=code_file.id)
+    context = {"file": code_file, "checks": checks, "form": form}
+    return render(request, "codecheck/file_detail.html", context, status=status)
+
+
+@login_required
+def file_detail(request: HttpRequest, file_id: int) -> HttpResponse:
+    code_file = selectors.codefile_get(owner=request.user, file_id=file_id)
+    return _file_page(request, code_file, UploadForm())
+
+
+@login_required
+@require_POST
+def file_overwrite(request: HttpRequest, file_id: int) -> HttpResponse:
+    code_file = selectors.codefile_get(owner=request.user, file_id=file_id)
+    form, valid = _upload_form(request)
+    if not valid:
+        messages.error(request, "Choose a .py file to upload.")
+        return _file_page(request, code_file, form, status=400)
+    try:
+        code_file = services.codefile_overwrite(code_file=code_file, upload=form.cleaned_data["file"])
+    except ValidationError as exc:
+        _add_service_errors(request, form, exc)
+        return _file_page(request, code_file, form, status=400)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"Overwrote with {code_file.name} (version {code_file.version}); it will be checked again.",
+        )
+    return redirect("codecheck-site:file", file_id=code_file.id)
+
+
+@login_required
+@require_POST
+def file_delete(request: HttpRequest, file_id: int) -> HttpResponse:
+    code_file = services.codefile_delete(
+        code_file=selectors.codefile_get(owner=request.user, file_id=file_id)
+    )
+    messages.success(request, f"Deleted {code_file.name}. Its check history stays.")
+    return redirect("codecheck-site:files")
+
+
+@login_required
+@require_POST
+def file_check(request: HttpRequest, file_id: int) -> HttpResponse:
+    code_file = selectors.codefile_get(owner=request.user, file_id=file_id)
+    try:
+        services.codefile_request_check(code_file=code_file)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"A check of {code_file.name} is on its way.")
+    return redirect("codecheck-site:file", file_id=code_file.id)
+
+
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.check_list(owner=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "codecheck/reports.html", {"page": page})

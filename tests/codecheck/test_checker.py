@@ -1,0 +1,83 @@
+"""The in-process flake8 checker against the flake8 command on the same source."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from codecheck.checker import check_source, flake8_options
+from tests.codecheck.sources import DIRTY, SYNTAX_ERROR
+
+MIXED = (
+    "import os, sys\n"
+    "def long_function_name(var_one, var_two, var_three, var_four, var_five, var_six):\n"
+    "  l = 1\n"
+    "  if l == None :\n"
+    "      return undefined_name\n"
+    "  return sys.path  \n"
+    "class A: pass\n"
+)
+
+
+def flake8_command(source: str, tmp_path) -> list[tuple[int, int, str, str]]:
+    """What `flake8 --isolated` with the project's options prints for `source`."""
+    path = tmp_path / "mod.py"
+    path.write_text(source)
+    options = flake8_options()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flake8",
+            "--isolated",
+            f"--select={','.join(options['select'])}",
+            f"--extend-select={','.join(options['extend_select'])}",
+            f"--max-line-length={options['max_line_length']}",
+            "--format=%(row)d\t%(col)d\t%(code)s\t%(text)s",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return sorted(
+        tuple(int(f) if n < 2 else f for n, f in enumerate(line.split("\t"))) for line in out.splitlines()
+    )
+
+
+@pytest.mark.parametrize(
+    "source", [DIRTY, MIXED, SYNTAX_ERROR, "x = 1"], ids=["dirty", "mixed", "syntax", "no-eol"]
+)
+def test_issues_match_the_flake8_command(source, tmp_path):
+    expected = flake8_command(source, tmp_path)
+    assert expected, "the sample must have issues for the comparison to mean anything"
+    assert [(i.line, i.column, i.code, i.message) for i in check_source(source)] == expected
+
+
+def test_syntax_error_is_an_e999_result():
+    [issue] = check_source(SYNTAX_ERROR)
+    assert issue.code == "E999"
+    assert issue.line == 1
+    assert issue.message.startswith("SyntaxError")
+    assert issue.text == "def f(:"
+
+
+def test_settings_choose_line_length_and_codes(settings):
+    long_line = "x = '" + "a" * 90 + "'\n"
+    assert [i.code for i in check_source(long_line)] == ["E501"]
+    settings.CODECHECK_MAX_LINE_LENGTH = 120
+    assert check_source(long_line) == []
+    settings.CODECHECK_SELECT = ["F"]
+    assert [i.code for i in check_source(DIRTY)] == ["F401"]
+    assert [i.code for i in check_source(SYNTAX_ERROR)] == ["E999"]
+
+
+def test_output_is_deterministic():
+    assert check_source(MIXED) == check_source(MIXED)
+    assert [i.as_dict() for i in check_source(DIRTY)] == [
+        {"line": 1, "column": 1, "code": "F401", "message": "'os' imported but unused"},
+        {"line": 2, "column": 2, "code": "E225", "message": "missing whitespace around operator"},
+        {"line": 4, "column": 1, "code": "E302", "message": "expected 2 blank lines, found 1"},
+    ]
