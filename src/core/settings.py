@@ -18,8 +18,19 @@ SRC_DIR = Path(__file__).resolve().parent.parent
 ROOT_DIR = SRC_DIR.parent
 VAR_DIR = ROOT_DIR / "var"
 
-env = environ.Env()
-environ.Env.read_env(ROOT_DIR / ".env")
+
+class Env(environ.Env):
+    """django-environ, but a value that does not parse names its variable."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"Environment variable {var} has a bad value: {exc}") from exc
+
+
+env = Env()
+environ.Env.read_env(env.str("ENV_FILE", default=str(ROOT_DIR / ".env")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")

@@ -1,0 +1,45 @@
+"""Start-up behaviour of the settings module, run as a fresh process each time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, "ENV_FILE": os.devnull, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_missing_secret_key_outside_debug_is_a_clear_error():
+    result = manage("check")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_runs_without_a_secret_key():
+    assert manage("check", DEBUG="1").returncode == 0
+
+
+def test_check_and_collectstatic_work_with_the_broker_down(tmp_path):
+    down = {"SECRET_KEY": "x" * 50, "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:1/%2F"}
+    assert manage("check", **down).returncode == 0
+    result = manage("collectstatic", "--noinput", "-v0", STATIC_ROOT=str(tmp_path), **down)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "admin").is_dir()
+
+
+def test_bad_setting_value_fails_loudly():
+    result = manage("check", SECRET_KEY="x" * 50, TASK_RETENTION_DAYS="thirty")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Environment variable TASK_RETENTION_DAYS has a bad value" in result.stderr
