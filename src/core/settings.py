@@ -269,6 +269,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
+    # Several models have a `status`: give the task's enum its own component name.
+    "ENUM_NAME_OVERRIDES": {"TaskStatusEnum": "tasks_api.models.TaskStatus"},
     # The image download is an async Django view, which drf-spectacular cannot see.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
