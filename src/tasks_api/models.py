@@ -33,6 +33,8 @@ class Task(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Only for kinds with a lane (`sequential`): the task's place in the lane's whole history.
+    number = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -47,6 +49,11 @@ class Task(models.Model):
                 condition=~models.Q(idempotency_key=""),
                 name="task_unique_idempotency_key_per_owner",
             ),
+            models.UniqueConstraint(
+                fields=["kind", "number"],
+                condition=models.Q(number__isnull=False),
+                name="task_unique_number_per_kind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -55,3 +62,39 @@ class Task(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+
+class Lane(models.Model):
+    """A queue whose tasks run strictly one at a time, in the order of their `number`.
+
+    The row numbers the lane's tasks and holds its lease: the task that runs owns it until
+    `lease_until`, renewing it as it goes. A worker that dies stops renewing, the lease runs
+    out, and the task is claimed again; a conditional UPDATE claims it, which PostgreSQL and
+    SQLite both do atomically.
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_number = models.PositiveBigIntegerField(default=0)
+    holder = models.UUIDField(null=True, blank=True, help_text="The task that holds the lease.")
+    lease_token = models.UUIDField(null=True, blank=True, help_text="Which run of the task holds it.")
+    lease_until = models.DateTimeField(null=True, blank=True)
+    holder_label = models.CharField(max_length=255, blank=True, help_text="host:pid of the holding worker.")
+    kicked_at = models.DateTimeField(null=True, blank=True, help_text="When a message last woke the head.")
+
+    def __str__(self) -> str:
+        return f"lane {self.name}"
+
+
+class TaskEmail(models.Model):
+    """The one email a task sends, so a redelivered message does not mail twice.
+
+    Creating the row claims the sending; `sent_at` says the mail server accepted it.
+    """
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, primary_key=True, related_name="email")
+    to = models.EmailField()
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"email for {self.task_id} to {self.to}"

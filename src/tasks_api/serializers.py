@@ -60,3 +60,17 @@ class TaskCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError({"params": serializer.errors})
         attrs["params"] = serializer.validated_data
         return attrs
+
+
+class LaneEntrySerializer(serializers.ModelSerializer):
+    """One unfinished task of the sequential lane, as `GET /api/tasks/queue/` lists it."""
+
+    number = serializers.IntegerField(help_text="The task's place in the lane's whole history.")
+    position = serializers.IntegerField(help_text="1 = running or next, counted over every user's tasks.")
+    num = serializers.IntegerField(source="params.num")
+    timeout = serializers.IntegerField(source="params.timeout", help_text="Seconds it waits.")
+
+    class Meta:
+        model = Task
+        fields = ["id", "number", "position", "status", "num", "timeout", "created_at", "started_at"]
+        read_only_fields = fields

@@ -10,7 +10,8 @@ from rest_framework.response import Response
 from tasks_api import registry, selectors, services
 from tasks_api.filters import TaskFilter
 from tasks_api.models import Task
-from tasks_api.serializers import TaskCreateSerializer, TaskSerializer
+from tasks_api.sequential import KIND as SEQUENTIAL
+from tasks_api.serializers import LaneEntrySerializer, TaskCreateSerializer, TaskSerializer
 
 
 def _kinds_description() -> str:
@@ -64,3 +65,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         task = services.task_cancel(task=self.get_object())
         return Response(TaskSerializer(task).data)
+
+    @extend_schema(
+        responses={200: LaneEntrySerializer(many=True)},
+        description=(
+            "Your unfinished `sequential` tasks in lane order. `position` counts every user's "
+            "tasks (1 = running or next); `number` is the task's place in the lane's history."
+        ),
+    )
+    @action(detail=False, methods=["get"], filterset_class=None)
+    def queue(self, request: Request) -> Response:
+        page = self.paginate_queryset(selectors.task_lane_queue(owner=request.user, lane=SEQUENTIAL))
+        return self.get_paginated_response(LaneEntrySerializer(page, many=True).data)

@@ -1,0 +1,71 @@
+"""Mail about a task at most once, however many times its message is delivered.
+
+The claim is a row created before sending (its primary key is the task, so only one run
+creates it) and `sent_at` is set once the server accepted the mail. A run that finds the
+row leaves the mail alone; only a claim older than a whole SMTP exchange, whose run must
+have died before it could mark anything, is taken over and sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tasks_api.models import Task, TaskEmail
+from tasks_api.services import TransientTaskError
+
+logger = logging.getLogger(__name__)
+
+
+class EmailRefused(Exception):
+    """The mail server refused the message for good (a 5xx answer)."""
+
+
+def _claim(*, task: Task, to: str) -> bool:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            TaskEmail.objects.create(task=task, to=to, claimed_at=now)
+        return True
+    except IntegrityError:
+        stale = now - timedelta(seconds=2 * settings.EMAIL_TIMEOUT)
+        return bool(
+            TaskEmail.objects.filter(task=task, sent_at__isnull=True, claimed_at__lt=stale).update(
+                claimed_at=now
+            )
+        )
+
+
+def task_email_once(*, task: Task, to: str, subject: str, body: str) -> bool:
+    """Send the task's mail unless a run sent it already; True once the server accepted it.
+
+    A refused message raises EmailRefused; an unreachable server raises TransientTaskError.
+    Either way the claim is dropped, so a later try may send.
+    """
+    if not _claim(task=task, to=to):
+        return TaskEmail.objects.filter(task=task, sent_at__isnull=False).exists()
+    try:
+        send_mail(subject, body, None, [to])
+    except smtplib.SMTPRecipientsRefused as exc:
+        TaskEmail.objects.filter(task=task, sent_at__isnull=True).delete()
+        raise EmailRefused(f"The mail server refused the address {to}.") from exc
+    except smtplib.SMTPResponseException as exc:
+        TaskEmail.objects.filter(task=task, sent_at__isnull=True).delete()
+        reply = (
+            exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        )
+        if exc.smtp_code >= 500:
+            raise EmailRefused(f"The mail server refused the message: {exc.smtp_code} {reply}") from exc
+        raise TransientTaskError(f"The mail server answered {exc.smtp_code} {reply}.") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        TaskEmail.objects.filter(task=task, sent_at__isnull=True).delete()
+        raise TransientTaskError(f"Could not reach the mail server: {exc}") from exc
+    TaskEmail.objects.filter(task=task).update(sent_at=timezone.now())
+    logger.info("task email sent", extra={"task_id": str(task.id), "to": to})
+    return True

@@ -1,0 +1,112 @@
+"""The `md5` kind: the MD5 of the body at a URL, streamed in constant memory, optionally mailed.
+
+The body is hashed chunk by chunk as it arrives and never stored, so memory stays flat
+whatever its size; MD5_MAX_BYTES and the timeouts bound the rest. Fetching, with its
+address checks and redirects, is tasks_api.urlfetch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from rest_framework import serializers
+
+from tasks_api.email_once import EmailRefused, task_email_once
+from tasks_api.models import Task
+from tasks_api.params import ParamsSerializer
+from tasks_api.services import PermanentTaskError, TransientTaskError, task_set_progress
+from tasks_api.urlfetch import is_public_address, open_url
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 64 * 1024
+
+
+class Md5ParamsSerializer(ParamsSerializer):
+    url = serializers.URLField(max_length=2048, help_text="An http or https URL to fetch and hash.")
+    email = serializers.EmailField(required=False, help_text="Mail the result (or the failure) here.")
+
+    def validate_url(self, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in {"http", "https"}:
+            raise serializers.ValidationError("Only http and https URLs are accepted.")
+        # A literal address can be refused now; host names are resolved and checked by the worker.
+        try:
+            literal = ipaddress.ip_address(parts.hostname or "")
+        except ValueError:
+            return value
+        if not settings.MD5_ALLOW_PRIVATE and not is_public_address(str(literal)):
+            raise serializers.ValidationError(
+                "Private, loopback, link-local and reserved addresses are refused."
+            )
+        return value
+
+
+def _too_big() -> PermanentTaskError:
+    return PermanentTaskError(f"The body is larger than the limit of {settings.MD5_MAX_BYTES} bytes.")
+
+
+def md5_of_url(*, url: str, task_id: Any = None) -> dict[str, Any]:
+    """Stream the body at `url` into MD5; `{md5, size, url}`. Raises task errors on failure."""
+    digest = hashlib.md5(usedforsecurity=False)
+    size = 0
+    with open_url(url) as response:
+        declared = response.headers.get("Content-Length", "")
+        length = int(declared) if declared.isdigit() else None
+        if length is not None and length > settings.MD5_MAX_BYTES:
+            raise _too_big()
+        progress = 0
+        for chunk in response.stream(CHUNK_BYTES, decode_content=False):
+            size += len(chunk)
+            if size > settings.MD5_MAX_BYTES:
+                raise _too_big()
+            digest.update(chunk)
+            if length and task_id and (now := 100 * size // length) > progress:
+                progress = now
+                task_set_progress(task_id=task_id, progress=min(progress, 99))
+    return {"md5": digest.hexdigest(), "size": size, "url": url}
+
+
+def _mail_failure(task: Task, email: str, reason: str) -> None:
+    """Best effort: the task fails with `reason` whether or not this mail goes out."""
+    url = task.params["url"]
+    try:
+        task_email_once(
+            task=task,
+            to=email,
+            subject=f"MD5 of {url} failed",
+            body=f"The MD5 of {url} could not be computed.\n\nReason: {reason}\n",
+        )
+    except (EmailRefused, TransientTaskError) as exc:
+        logger.warning("failure email not sent", extra={"task_id": str(task.id), "error": str(exc)})
+
+
+def md5_run(task: Task, *, can_retry: bool) -> dict[str, Any]:
+    """Hash the task's URL and, with `email`, mail the outcome once."""
+    url, email = task.params["url"], task.params.get("email")
+    try:
+        result = md5_of_url(url=url, task_id=task.id)
+    except TransientTaskError as exc:
+        if email and not can_retry:
+            _mail_failure(task, email, str(exc))
+        raise
+    except PermanentTaskError as exc:
+        if email:
+            _mail_failure(task, email, str(exc))
+        raise
+    if email:
+        try:
+            result["emailed"] = task_email_once(
+                task=task,
+                to=email,
+                subject=f"MD5 of {url}: {result['md5']}",
+                body=f"URL: {url}\nMD5: {result['md5']}\nSize: {result['size']} bytes\n",
+            )
+        except EmailRefused as exc:
+            result.update(emailed=False, email_error=str(exc))
+    return result

@@ -1,0 +1,85 @@
+"""The `sequential` kind: tasks that wait `timeout` seconds, strictly one at a time, in order.
+
+Each message for a task asks the lane (tasks_api.lane) for the lease. The head gets it and
+runs; any other task's message comes back after SEQUENTIAL_POLL_SECONDS, until its task is
+the head or has left the lane. A finishing task wakes its successor at once, so the polls
+only matter when something went wrong (a worker died, a message was lost).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import serializers
+
+from tasks_api.lane import Lease, lane_claim, lane_release, lane_renew, lane_tasks, lane_wake_head
+from tasks_api.models import Task
+from tasks_api.params import ParamsSerializer
+from tasks_api.services import Outcome, task_execute, task_set_progress
+
+KIND = "sequential"
+MAX_TIMEOUT_SECONDS = 3600
+
+
+class SequentialParamsSerializer(ParamsSerializer):
+    num = serializers.IntegerField(help_text="Any integer; the result gives it back.")
+    timeout = serializers.IntegerField(
+        min_value=0, max_value=MAX_TIMEOUT_SECONDS, help_text="Seconds to wait, 0 to 3600."
+    )
+
+
+@dataclass(frozen=True)
+class LaneStep:
+    """What the actor sends after one message: itself again later, and/or the new head."""
+
+    again_in_ms: int | None = None
+    wake: UUID | None = None
+
+
+def sequential_run(task: Task, *, lease: Lease) -> dict[str, Any] | Outcome:
+    """Wait until `started_at + timeout`, renewing the lease, one slice per message.
+
+    The deadline comes from the row, so a task claimed again after its worker died waits
+    only for what is left. Losing the lease (it ran out while this process stalled) ends the
+    slice without an outcome: whoever holds the lease now carries on.
+    """
+    timeout = task.params["timeout"]
+    deadline = task.started_at + timedelta(seconds=timeout)
+    slice_end = time.monotonic() + settings.SLEEP_SLICE_SECONDS
+    renew_every = settings.SEQUENTIAL_LEASE_SECONDS / 3
+    next_renewal = time.monotonic() + renew_every
+    while (remaining := (deadline - timezone.now()).total_seconds()) > 0:
+        task_set_progress(task_id=task.id, progress=int(100 * (timeout - remaining) / timeout))
+        if time.monotonic() >= slice_end:
+            return Outcome.CONTINUE
+        if time.monotonic() >= next_renewal:
+            if not lane_renew(lease=lease):
+                return Outcome.CONTINUE
+            next_renewal = time.monotonic() + renew_every
+        time.sleep(min(remaining, renew_every, 1.0))
+    return {"num": task.params["num"]}
+
+
+def sequential_step(*, task_id: UUID | str) -> LaneStep:
+    """Handle one message for a sequential task: run it if it holds the lane, else wait."""
+    lease = lane_claim(task_id=task_id)
+    if lease is None:
+        if not lane_tasks(lane=KIND).filter(id=task_id).exists():
+            return LaneStep()  # finished, cancelled or deleted: this message is done
+        return LaneStep(
+            again_in_ms=int(settings.SEQUENTIAL_POLL_SECONDS * 1000), wake=lane_wake_head(lane=KIND)
+        )
+    try:
+        outcome = task_execute(task_id=task_id, handler=partial(sequential_run, lease=lease), can_retry=False)
+    finally:
+        lane_release(lease=lease)
+    if outcome is Outcome.CONTINUE:
+        return LaneStep(again_in_ms=0)
+    return LaneStep(wake=lane_wake_head(lane=KIND, force=True))

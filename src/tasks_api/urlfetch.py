@@ -1,0 +1,181 @@
+"""A guarded HTTP GET for URLs that users hand us: checked addresses, pinned, streamed.
+
+The host is resolved here and every address it resolves to is checked: one private,
+loopback, link-local, multicast or reserved answer refuses the URL (unless
+MD5_ALLOW_PRIVATE). The connection then goes to the checked address itself, with the Host
+header and the TLS SNI and certificate check still naming the host, so a second DNS answer
+cannot swap in another address (DNS rebinding). Redirects are followed here, one hop at a
+time, each hop checked the same way.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import certifi
+import urllib3
+from django.conf import settings
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+
+from tasks_api.services import PermanentTaskError, TransientTaskError
+
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+USER_AGENT = "workhorse-md5/1.0"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one request goes: the URL's host for headers and TLS, the checked IP for the socket."""
+
+    scheme: str
+    host: str
+    port: int
+    ip: str
+    path: str
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
+
+
+def is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_url_shape(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port of an http(s) URL; PermanentTaskError for anything else."""
+    parts = urlsplit(url)
+    if parts.scheme not in DEFAULT_PORTS:
+        raise PermanentTaskError(f"Only http and https URLs can be fetched, not {parts.scheme or 'none'!r}.")
+    if not parts.hostname:
+        raise PermanentTaskError(f"The URL {url!r} has no host.")
+    try:
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError as exc:
+        raise PermanentTaskError(f"The URL {url!r} has a bad port.") from exc
+    return parts.scheme, parts.hostname, port
+
+
+def resolve_target(url: str) -> Target:
+    scheme, host, port = check_url_shape(url)
+    try:
+        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        if exc.errno == socket.EAI_AGAIN:
+            raise TransientTaskError(f"Could not resolve {host}: {exc.strerror}.") from exc
+        raise PermanentTaskError(f"Could not resolve {host}: {exc.strerror}.") from exc
+    addresses = [answer[4][0] for answer in answers]
+    if not settings.MD5_ALLOW_PRIVATE:
+        refused = [address for address in addresses if not is_public_address(address)]
+        if refused:
+            raise PermanentTaskError(
+                f"Refused: {host} resolves to a private, loopback, link-local or reserved address "
+                f"({refused[0]})."
+            )
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Target(scheme=scheme, host=host, port=port, ip=addresses[0], path=path)
+
+
+def _pool(target: Target) -> urllib3.HTTPConnectionPool:
+    timeout = urllib3.Timeout(connect=settings.MD5_CONNECT_TIMEOUT, read=settings.MD5_READ_TIMEOUT)
+    if target.scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            target.ip,
+            target.port,
+            timeout=timeout,
+            retries=False,
+            maxsize=1,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=certifi.where(),
+            server_hostname=target.host,
+            assert_hostname=target.host,
+        )
+    return urllib3.HTTPConnectionPool(target.ip, target.port, timeout=timeout, retries=False, maxsize=1)
+
+
+def _request(target: Target) -> urllib3.BaseHTTPResponse:
+    pool = _pool(target)
+    return pool.urlopen(
+        "GET",
+        target.path,
+        headers={"Host": target.host_header, "User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+        redirect=False,
+        retries=False,
+        preload_content=False,
+        decode_content=False,
+    )
+
+
+def _check_status(response: urllib3.BaseHTTPResponse, url: str) -> None:
+    if 400 <= response.status < 500:
+        raise PermanentTaskError(f"HTTP {response.status} {response.reason or ''} from {url}".strip())
+    if response.status >= 500:
+        raise TransientTaskError(f"HTTP {response.status} {response.reason or ''} from {url}".strip())
+
+
+@contextmanager
+def translated_errors(url: str) -> Iterator[None]:
+    """urllib3's errors as task errors a person can read.
+
+    A refused connection or a reset may pass: retried. A timeout is not: the server stayed
+    silent for the whole timeout, and trying again would mostly multiply the wait.
+    """
+    try:
+        yield
+    # NewConnectionError before ConnectTimeoutError: urllib3 makes it a subclass.
+    except NewConnectionError as exc:
+        raise TransientTaskError(f"Could not connect to {url}: connection refused or unreachable.") from exc
+    except ConnectTimeoutError as exc:
+        raise PermanentTaskError(
+            f"Timed out connecting to {url} after {settings.MD5_CONNECT_TIMEOUT:g} s."
+        ) from exc
+    except ReadTimeoutError as exc:
+        raise PermanentTaskError(
+            f"Timed out: {url} sent nothing for {settings.MD5_READ_TIMEOUT:g} s."
+        ) from exc
+    except SSLError as exc:
+        raise PermanentTaskError(f"TLS failed for {url}: {exc}.") from exc
+    except ProtocolError as exc:
+        raise TransientTaskError(f"The connection to {url} broke: {exc}.") from exc
+    except HTTPError as exc:
+        raise TransientTaskError(f"Fetching {url} failed: {exc}.") from exc
+
+
+@contextmanager
+def open_url(url: str) -> Iterator[urllib3.BaseHTTPResponse]:
+    """A streaming response for `url` after following at most MD5_MAX_REDIRECTS redirects."""
+    current = url
+    for _hop in range(settings.MD5_MAX_REDIRECTS + 1):
+        target = resolve_target(current)
+        with translated_errors(current):
+            response = _request(target)
+            try:
+                location = response.headers.get("Location")
+                if response.status in REDIRECT_STATUSES and location:
+                    current = urljoin(current, location)
+                    continue
+                _check_status(response, current)
+                yield response
+                return
+            finally:
+                response.release_conn()
+                response.close()
+    raise PermanentTaskError(f"Too many redirects: more than {settings.MD5_MAX_REDIRECTS} from {url}.")

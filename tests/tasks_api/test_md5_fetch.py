@@ -1,0 +1,214 @@
+"""The md5 handler in this process against a real loopback HTTP server and SMTP sink.
+
+The end-to-end tests (test_md5_e2e.py) go through a worker; these cover each failure mode
+quickly and exactly, with the settings each one needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+
+import pytest
+
+from tasks_api.md5 import md5_of_url, md5_run
+from tasks_api.models import Task, TaskEmail, TaskStatus
+from tasks_api.services import PermanentTaskError, TransientTaskError
+from tasks_api.urlfetch import is_public_address
+from tests.tasks_api.conftest import generated_md5
+
+
+@pytest.fixture(autouse=True)
+def _private_allowed(settings):
+    settings.MD5_ALLOW_PRIVATE = True  # the server is on loopback
+
+
+def test_hash_and_size_match_hashlib(site):
+    site.files["a"] = b"hello world\n" * 1000
+    result = md5_of_url(url=site.url("/file/a"))
+    assert result == {
+        "md5": hashlib.md5(site.files["a"]).hexdigest(),
+        "size": 12_000,
+        "url": site.url("/file/a"),
+    }
+
+
+def test_body_without_length_is_hashed_to_the_end(site):
+    result = md5_of_url(url=site.url("/gen-unsized/3000000"))
+    assert result["md5"] == generated_md5(3_000_000)
+    assert result["size"] == 3_000_000
+
+
+def test_empty_body(site):
+    site.files["empty"] = b""
+    assert md5_of_url(url=site.url("/file/empty"))["md5"] == hashlib.md5(b"").hexdigest()
+
+
+def test_404_fails_at_once_with_the_status(site):
+    with pytest.raises(PermanentTaskError, match="HTTP 404"):
+        md5_of_url(url=site.url("/status/404"))
+
+
+def test_500_is_transient(site):
+    with pytest.raises(TransientTaskError, match="HTTP 500"):
+        md5_of_url(url=site.url("/status/500"))
+
+
+def test_refused_connection_is_transient():
+    with socket.socket() as sock:  # a port that was free a moment ago: nobody listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(TransientTaskError, match="refused"):
+        md5_of_url(url=f"http://127.0.0.1:{port}/x")
+
+
+def test_silent_server_fails_with_a_timeout(site, settings):
+    settings.MD5_READ_TIMEOUT = 0.3
+    site.slow_seconds = 2
+    with pytest.raises(PermanentTaskError, match=r"Timed out: .* sent nothing for 0.3 s"):
+        md5_of_url(url=site.url("/slow"))
+
+
+def test_redirect_chain_is_followed(site):
+    site.files["end"] = b"the end"
+    result = md5_of_url(url=site.url("/redirect/5/end"))
+    assert result["md5"] == hashlib.md5(b"the end").hexdigest()
+    assert site.hits["/redirect/0/end"] == 1
+
+
+def test_too_many_redirects_fail(site, settings):
+    site.files["end"] = b"the end"
+    with pytest.raises(PermanentTaskError, match="Too many redirects: more than 5"):
+        md5_of_url(url=site.url("/redirect/6/end"))
+    assert site.hits["/redirect/0/end"] == 0
+
+
+def test_declared_size_over_the_cap_fails_before_reading(site, settings):
+    settings.MD5_MAX_BYTES = 1000
+    with pytest.raises(PermanentTaskError, match="larger than the limit of 1000 bytes"):
+        md5_of_url(url=site.url("/gen/5000"))
+
+
+def test_undeclared_size_over_the_cap_fails_while_streaming(site, settings):
+    settings.MD5_MAX_BYTES = 100_000
+    with pytest.raises(PermanentTaskError, match="larger than the limit"):
+        md5_of_url(url=site.url("/gen-unsized/3000000"))
+
+
+def test_a_host_name_is_pinned_to_its_checked_address_and_keeps_its_host_header(site):
+    site.files["a"] = b"x"
+    md5_of_url(url=site.url("/file/a", host="localhost"))
+    assert site.hosts == [f"localhost:{site.port}"]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_private_addresses_are_refused_without_the_flag(site, settings, host):
+    settings.MD5_ALLOW_PRIVATE = False
+    with pytest.raises(PermanentTaskError, match=r"Refused: .* private, loopback"):
+        md5_of_url(url=site.url("/gen/10", host=host))
+    assert not site.hits
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.215.14", True),
+        ("2606:4700::1111", True),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("127.0.0.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("224.0.0.1", False),
+        ("240.0.0.1", False),
+        ("0.0.0.0", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("fc00::1", False),
+        ("::ffff:10.0.0.1", False),
+    ],
+)
+def test_which_addresses_count_as_public(address, public):
+    assert is_public_address(address) is public
+
+
+# --- mail ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def md5_task(owner, site):
+    site.files["a"] = b"some bytes"
+
+    def make(path: str = "/file/a") -> Task:
+        return Task.objects.create(
+            owner=owner,
+            kind="md5",
+            status=TaskStatus.RUNNING,
+            params={"url": site.url(path), "email": "me@example.com"},
+        )
+
+    return make
+
+
+@pytest.mark.django_db
+def test_a_message_run_twice_mails_once(md5_task, smtp):
+    task = md5_task()
+    first = md5_run(task, can_retry=True)
+    second = md5_run(task, can_retry=True)  # a redelivery: the first run died before its ack
+    assert first["emailed"] is second["emailed"] is True
+    assert len(smtp.messages) == 1
+    message = smtp.messages[0]
+    assert message["To"] == "me@example.com"
+    assert first["md5"] in message["Subject"]
+    body = message.get_content()
+    assert first["md5"] in body and task.params["url"] in body and "Size: 10 bytes" in body
+    assert TaskEmail.objects.get(task=task).sent_at is not None
+
+
+@pytest.mark.django_db
+def test_a_claim_left_by_a_dead_run_is_taken_over(md5_task, smtp):
+    task = md5_task()
+    # Claimed long ago, never marked sent: that run died before the server accepted anything.
+    TaskEmail.objects.create(task=task, to="me@example.com", claimed_at="2020-01-01T00:00:00Z")
+    assert md5_run(task, can_retry=True)["emailed"] is True
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db
+def test_a_live_claim_is_left_alone(md5_task, smtp):
+    task = md5_task()
+    TaskEmail.objects.create(task=task, to="me@example.com", claimed_at="2999-01-01T00:00:00Z")
+    assert md5_run(task, can_retry=True)["emailed"] is False
+    assert smtp.messages == []
+
+
+@pytest.mark.django_db
+def test_a_refused_mail_is_reported_in_the_result(md5_task, smtp):
+    smtp.refuse = True
+    result = md5_run(md5_task(), can_retry=True)
+    assert result["emailed"] is False
+    assert "refused the message: 550" in result["email_error"]
+    assert not TaskEmail.objects.exists()  # the claim went: a later try may send
+
+
+@pytest.mark.django_db
+def test_a_failure_is_mailed_with_its_reason(md5_task, smtp):
+    task = md5_task("/status/404")
+    with pytest.raises(PermanentTaskError):
+        md5_run(task, can_retry=True)
+    assert len(smtp.messages) == 1
+    assert "failed" in smtp.messages[0]["Subject"]
+    assert "HTTP 404" in smtp.messages[0].get_content()
+
+
+@pytest.mark.django_db
+def test_a_transient_failure_is_mailed_only_when_no_retry_is_left(md5_task, smtp):
+    task = md5_task("/status/503")
+    with pytest.raises(TransientTaskError):
+        md5_run(task, can_retry=True)
+    assert smtp.messages == []
+    with pytest.raises(TransientTaskError):
+        md5_run(task, can_retry=False)
+    assert len(smtp.messages) == 1
+    assert "HTTP 503" in smtp.messages[0].get_content()

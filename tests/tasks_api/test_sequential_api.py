@@ -1,0 +1,148 @@
+"""The sequential lane without a worker: numbers, positions, the queue endpoint, the lease."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tasks_api.lane import lane_claim, lane_release, lane_renew, lane_wake_head
+from tasks_api.models import Lane, Task, TaskStatus
+from tasks_api.sequential import sequential_step
+
+pytestmark = pytest.mark.django_db
+
+TASKS = "/api/tasks/"
+QUEUE = "/api/tasks/queue/"
+
+
+def submit(client, num=1, timeout=0):
+    response = client.post(
+        TASKS, {"kind": "sequential", "params": {"num": num, "timeout": timeout}}, format="json"
+    )
+    assert response.status_code == 202, response.content
+    return response.json()
+
+
+def test_tasks_are_numbered_in_submission_order_over_all_users(owner_client, other_client):
+    first, second, third = submit(owner_client, 1), submit(other_client, 2), submit(owner_client, 3)
+    numbers = [Task.objects.get(id=t["id"]).number for t in (first, second, third)]
+    assert numbers == [1, 2, 3]
+    assert [first["position"], second["position"], third["position"]] == [1, 2, 3]
+    assert Lane.objects.get(name="sequential").last_number == 3
+
+
+def test_queue_lists_the_callers_tasks_in_lane_order_with_positions_over_everyone(owner_client, other_client):
+    mine_1 = submit(owner_client, num=10, timeout=5)
+    submit(other_client, num=20)
+    mine_2 = submit(owner_client, num=30, timeout=7)
+
+    response = owner_client.get(QUEUE)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    assert [(e["id"], e["number"], e["position"]) for e in body["results"]] == [
+        (mine_1["id"], 1, 1),
+        (mine_2["id"], 3, 3),
+    ]
+    entry = body["results"][1]
+    assert entry["num"] == 30 and entry["timeout"] == 7 and entry["status"] == "queued"
+    assert set(entry) == {"id", "number", "position", "status", "num", "timeout", "created_at", "started_at"}
+
+    other = other_client.get(QUEUE).json()["results"]
+    assert [(e["number"], e["position"]) for e in other] == [(2, 2)]
+
+
+def test_cancelling_takes_a_task_out_of_the_lane(owner_client, other_client):
+    first = submit(owner_client, 1)
+    second = submit(other_client, 2)
+    third = submit(owner_client, 3)
+    assert owner_client.post(f"{TASKS}{first['id']}/cancel/").status_code == 200
+
+    assert [(e["number"], e["position"]) for e in owner_client.get(QUEUE).json()["results"]] == [(3, 2)]
+    assert other_client.get(f"{TASKS}{second['id']}/").json()["position"] == 1
+    assert owner_client.get(f"{TASKS}{first['id']}/").json()["position"] is None
+    assert owner_client.get(f"{TASKS}{third['id']}/").json()["position"] == 2
+
+
+def test_finished_tasks_leave_the_queue_and_are_listed_by_status(owner_client):
+    done = submit(owner_client, 1)
+    Task.objects.filter(id=done["id"]).update(status=TaskStatus.SUCCEEDED, result={"num": 1})
+    waiting = submit(owner_client, 2)
+    assert [e["id"] for e in owner_client.get(QUEUE).json()["results"]] == [waiting["id"]]
+    finished = owner_client.get(TASKS, {"kind": "sequential", "status": "succeeded"}).json()["results"]
+    assert [(t["id"], t["result"]) for t in finished] == [(done["id"], {"num": 1})]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"num": 1, "timeout": 3601}, "timeout"),
+        ({"num": 1, "timeout": -1}, "timeout"),
+        ({"timeout": 1}, "num"),
+        ({"num": "one", "timeout": 1}, "num"),
+        ({"num": 1}, "timeout"),
+        ({"num": 1, "timeout": 1, "extra": 1}, "extra"),
+    ],
+)
+def test_bad_params_are_a_400_and_use_no_number(owner_client, params, field):
+    response = owner_client.post(TASKS, {"kind": "sequential", "params": params}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["params"]
+    assert not Task.objects.exists()
+    assert not Lane.objects.filter(last_number__gt=0).exists()
+
+
+def test_queue_needs_a_login(anon_client):
+    assert anon_client.get(QUEUE).status_code == 401
+
+
+def test_empty_queue(owner_client):
+    assert owner_client.get(QUEUE).json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+# --- the lease -----------------------------------------------------------------------
+
+
+def test_only_the_head_may_claim_and_only_one_run_at_a_time(owner_client):
+    first, second = submit(owner_client, 1), submit(owner_client, 2)
+    assert lane_claim(task_id=second["id"]) is None  # not the head
+    lease = lane_claim(task_id=first["id"])
+    assert lease is not None
+    assert lane_claim(task_id=first["id"]) is None  # a duplicate message of the same task
+    assert lane_renew(lease=lease)
+    lane_release(lease=lease)
+    assert not lane_renew(lease=lease)
+    assert lane_claim(task_id=first["id"]) is not None
+
+
+def test_an_expired_lease_is_claimed_again(owner_client):
+    task = submit(owner_client, 1)
+    dead = lane_claim(task_id=task["id"])
+    Lane.objects.update(lease_until=timezone.now() - timedelta(seconds=1))  # its worker died
+    again = lane_claim(task_id=task["id"])
+    assert again is not None and again.token != dead.token
+    assert not lane_renew(lease=dead)  # the dead run cannot take it back
+
+
+def test_wake_is_rationed_while_the_lane_is_free(owner_client):
+    head = submit(owner_client, 1)
+    submit(owner_client, 2)
+    assert str(lane_wake_head(lane="sequential")) == head["id"]
+    assert lane_wake_head(lane="sequential") is None  # woken a moment ago
+    assert str(lane_wake_head(lane="sequential", force=True)) == head["id"]
+
+
+def test_a_step_runs_the_head_and_wakes_the_next(owner_client):
+    first, second = submit(owner_client, num=7), submit(owner_client, num=8)
+    waiting = sequential_step(task_id=second["id"])
+    assert waiting.again_in_ms == 2000
+
+    done = sequential_step(task_id=first["id"])
+    assert str(done.wake) == second["id"] and done.again_in_ms is None
+    row = Task.objects.get(id=first["id"])
+    assert (row.status, row.result) == ("succeeded", {"num": 7})
+    assert Lane.objects.get().lease_token is None
+
+    assert sequential_step(task_id=first["id"]).again_in_ms is None  # finished: the message ends
