@@ -1,0 +1,350 @@
+"""The image API in-process: uploads, validation, ownership, updates, deletes, downloads, cache.
+
+Processing runs here through `task_execute` in this process, as the actor would run it;
+tests/images/test_images_e2e.py goes through a real worker.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image as PILImage
+
+from images.models import Image
+from images.processing import image_process_run
+from tasks_api.models import Task
+from tasks_api.services import task_execute
+from tests.images.conftest import EXTENSIONS, files_under, make_image, upload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+
+
+def post_image(client, content: bytes, filename: str = "photo.jpg", **fields):
+    return client.post("/api/images/", {"file": upload(content, filename), **fields}, format="multipart")
+
+
+def process(image_id: str) -> None:
+    task_execute(task_id=Image.objects.get(id=image_id).task_id, handler=image_process_run, can_retry=False)
+
+
+def download(client, image_id: str, rendition: str | None = None):
+    query = f"?rendition={rendition}" if rendition else ""
+    response = client.get(f"/api/images/{image_id}/file/{query}")
+    body = b"".join(response) if response.status_code == 200 else response.content
+    return response, body
+
+
+def uploaded(client, **kwargs) -> dict:
+    response = post_image(client, make_image("JPEG", (1000, 800)), **kwargs)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"])
+def test_upload_of_each_format_is_processed_into_renditions(owner_client, media_root, fmt):
+    content = make_image(fmt, (1200, 900), mode="P" if fmt == "GIF" else "RGB")
+    response = post_image(owner_client, content, f"holiday.{EXTENSIONS[fmt]}", tags=["Sea", "sun"])
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert response["Location"] == f"/api/images/{body['id']}/"
+    assert body["status"] == "processing"
+    assert body["name"] == "holiday." + EXTENSIONS[fmt]
+    assert (body["format"], body["size"], body["resolution"]) == (fmt, len(content), "1200x900")
+    assert body["tags"] == ["sea", "sun"]
+    assert body["renditions"] == []
+    task = Task.objects.get(id=body["task"])
+    assert (task.kind, task.status, task.params) == ("image_process", "queued", {"image_id": body["id"]})
+
+    process(body["id"])
+
+    image = owner_client.get(f"/api/images/{body['id']}/").json()
+    assert image["status"] == "ready"
+    assert (image["width"], image["height"], image["resolution"]) == (1200, 900, "1200x900")
+    assert [(r["name"], r["width"], r["height"]) for r in image["renditions"]] == [
+        ("500x500", 500, 375),
+        ("100x100", 100, 75),
+        ("grayscale", 500, 375),
+    ]
+    for rendition in image["renditions"]:
+        response, data = download(owner_client, body["id"], rendition["name"])
+        assert response.status_code == 200
+        assert int(response["Content-Length"]) == len(data) == rendition["size"]
+        picture = PILImage.open(io.BytesIO(data))
+        assert picture.size == (rendition["width"], rendition["height"])
+        assert (picture.mode in {"L", "LA"}) is (rendition["name"] == "grayscale")
+    response, data = download(owner_client, body["id"])
+    assert data == content
+    assert Task.objects.get(id=body["task"]).status == "succeeded"
+    assert len(files_under(media_root)) == 4
+
+
+def test_phone_photo_with_exif_orientation_is_turned_upright(owner_client):
+    # Stored landscape with "rotate 90 clockwise" in EXIF, as phones write portraits.
+    body = post_image(owner_client, make_image("JPEG", (4000, 3000), orientation=6)).json()
+    assert body["resolution"] == "3000x4000"
+    process(body["id"])
+    image = owner_client.get(f"/api/images/{body['id']}/").json()
+    assert [(r["name"], r["width"], r["height"]) for r in image["renditions"]] == [
+        ("500x500", 375, 500),
+        ("100x100", 75, 100),
+        ("grayscale", 375, 500),
+    ]
+    _, data = download(owner_client, body["id"], "500x500")
+    red, _, blue = PILImage.open(io.BytesIO(data)).convert("RGB").getpixel((187, 5))
+    assert red > blue  # the stored left half (red) is now on top
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        (["b", "a"], ["a", "b"]),
+        ("red, Blue ,,red", ["blue", "red"]),
+        (["x,y", "z"], ["x", "y", "z"]),
+        ([], []),
+    ],
+    ids=["repeated-fields", "comma-separated", "mixed", "none"],
+)
+def test_tags_as_repeated_fields_or_one_comma_separated_value(owner_client, tags, expected):
+    assert post_image(owner_client, make_image(), tags=tags).json()["tags"] == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "fields", "status", "message"),
+    [
+        (b"hello, this is a text file", "notes.txt", {}, 400, "not an image"),
+        (b"this is text with a .jpg name", "photo.jpg", {}, 400, "not an image"),
+        (make_image("JPEG", (800, 600))[:3000], "cut.jpg", {}, 400, "truncated"),
+        (make_image("PNG", (8000, 8000), mode="1"), "bomb.png", {}, 400, "too many pixels"),
+        (make_image("PNG", (20000, 10000), mode="1"), "bigger-bomb.png", {}, 400, "too many pixels"),
+        (make_image("PPM", (50, 50)), "image.ppm", {}, 400, "PPM images are not accepted"),
+        (b"", "empty.jpg", {}, 400, "empty"),
+        (make_image(), "photo.jpg", {"tags": ["x" * 51]}, 400, "at most 50 characters"),
+        (make_image(), "photo.jpg", {"tags": [f"t{n}" for n in range(21)]}, 400, "At most 20 tags"),
+    ],
+    ids=[
+        "text",
+        "jpg-named-text",
+        "truncated-jpeg",
+        "pixel-bomb",
+        "pillow-bomb",
+        "unsupported-format",
+        "empty",
+        "long-tag",
+        "too-many-tags",
+    ],
+)
+def test_bad_upload_is_refused_and_leaves_nothing(
+    owner_client, media_root, content, filename, fields, status, message
+):
+    response = post_image(owner_client, content, filename, **fields)
+    assert response.status_code == status
+    assert message in response.content.decode()
+    assert not Image.objects.exists()
+    assert not Task.objects.exists()
+    assert files_under(media_root) == []
+
+
+def test_upload_over_the_size_limit_is_413(owner_client, media_root, settings):
+    content = make_image("PNG", (300, 300))
+    settings.IMAGE_MAX_BYTES = len(content) - 1
+    response = post_image(owner_client, content, "big.png")
+    assert response.status_code == 413
+    assert f"at most {len(content) - 1:,} bytes" in response.json()["detail"]
+    assert not Image.objects.exists()
+    assert files_under(media_root) == []
+
+
+@pytest.mark.parametrize(
+    "data", [{"name": "no file"}, {"file": "not a file"}], ids=["missing-file", "file-as-text"]
+)
+def test_missing_file_field_is_400(owner_client, media_root, data):
+    response = owner_client.post("/api/images/", data, format="multipart")
+    assert response.status_code == 400
+    assert "file" in response.json()
+    assert not Image.objects.exists()
+
+
+def test_json_body_instead_of_multipart_is_400(owner_client):
+    response = owner_client.post("/api/images/", {"name": "x"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["file"] == ["No file was submitted."]
+
+
+def test_file_that_fails_later_is_removed_again(owner_client, media_root, monkeypatch):
+    def refuse(**kwargs):
+        raise RuntimeError("the task could not be created")
+
+    monkeypatch.setattr("images.services.task_create", refuse)
+    with pytest.raises(RuntimeError):
+        post_image(owner_client, make_image())
+    assert not Image.objects.exists()
+    assert files_under(media_root) == []
+
+
+def test_list_is_scoped_to_the_owner_and_filters_by_tag_and_name(owner_client, other_client):
+    uploaded(owner_client, name="Beach at dawn", tags="sea,sun")
+    uploaded(owner_client, name="Mountain", tags="snow")
+    uploaded(other_client, name="Beach of someone else", tags="sea")
+
+    def names(query: str = "") -> list[str]:
+        body = owner_client.get(f"/api/images/{query}").json()
+        assert body["count"] == len(body["results"])
+        return sorted(image["name"] for image in body["results"])
+
+    assert names() == ["Beach at dawn", "Mountain"]
+    assert names("?tag=sea") == ["Beach at dawn"]
+    assert names("?tag=SEA") == ["Beach at dawn"]
+    assert names("?search=beach") == ["Beach at dawn"]
+    assert names("?search=mount&tag=snow") == ["Mountain"]
+    assert names("?tag=nothing") == []
+
+
+def test_patch_renames_and_retags(owner_client, django_capture_on_commit_callbacks):
+    image = uploaded(owner_client, tags="old")
+    url = f"/api/images/{image['id']}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.patch(url, {"name": "Renamed"}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["name"], response.json()["tags"]) == ("Renamed", ["old"])
+    response = owner_client.patch(url, {"tags": ["new", "more"]}, format="json")
+    assert (response.json()["name"], response.json()["tags"]) == ("Renamed", ["more", "new"])
+    assert owner_client.get(url).json()["tags"] == ["more", "new"]
+
+
+def test_put_replaces_name_and_tags(owner_client):
+    image = uploaded(owner_client, tags="old")
+    url = f"/api/images/{image['id']}/"
+    response = owner_client.put(url, {"name": "Whole"}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["name"], response.json()["tags"]) == ("Whole", [])
+    assert owner_client.put(url, {"tags": ["a"]}, format="json").status_code == 400  # name is required
+    response = owner_client.patch(url, {"name": "  "}, format="json")
+    assert response.status_code == 400
+    assert Image.objects.get(id=image["id"]).name == "Whole"
+
+
+def test_delete_removes_row_and_files_after_commit(
+    owner_client, media_root, django_capture_on_commit_callbacks
+):
+    image = uploaded(owner_client)
+    process(image["id"])
+    assert len(files_under(media_root)) == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.delete(f"/api/images/{image['id']}/")
+    assert response.status_code == 204
+    assert not Image.objects.exists()
+    assert files_under(media_root) == []
+    assert owner_client.get(f"/api/images/{image['id']}/").status_code == 404
+    assert download(owner_client, image["id"])[0].status_code == 404
+
+
+def test_delete_before_processing_cancels_the_task(
+    owner_client, media_root, django_capture_on_commit_callbacks
+):
+    image = uploaded(owner_client)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.delete(f"/api/images/{image['id']}/")
+    assert Task.objects.get(id=image["task"]).status == "cancelled"
+    assert files_under(media_root) == []
+
+
+def test_processing_a_damaged_original_marks_the_image_failed(owner_client, media_root):
+    image = uploaded(owner_client)
+    original = media_root / Image.objects.get(id=image["id"]).file.name
+    original.write_bytes(original.read_bytes()[:2000])
+    process(image["id"])
+    body = owner_client.get(f"/api/images/{image['id']}/").json()
+    assert body["status"] == "failed"
+    assert "truncated" in body["error"]
+    task = Task.objects.get(id=image["task"])
+    assert task.status == "failed"
+    assert task.error == body["error"]
+
+
+def test_processing_a_missing_original_marks_the_image_failed(owner_client, media_root):
+    image = uploaded(owner_client)
+    (media_root / Image.objects.get(id=image["id"]).file.name).unlink()
+    process(image["id"])
+    assert Image.objects.get(id=image["id"]).error == "The original file is missing from storage."
+
+
+def test_processing_twice_gives_the_same_files(owner_client, media_root):
+    image = uploaded(owner_client)
+    process(image["id"])
+    first = sorted(files_under(media_root))
+    Task.objects.filter(id=image["task"]).update(status="running")  # the message came back
+    process(image["id"])
+    assert sorted(files_under(media_root)) == first
+
+
+def test_rendition_is_404_until_ready_and_unknown_names_400(owner_client):
+    image = uploaded(owner_client)
+    response, _ = download(owner_client, image["id"], "100x100")
+    assert response.status_code == 404
+    assert "not ready" in response.json()["detail"]
+    assert download(owner_client, image["id"])[0].status_code == 200  # the original is there at once
+    response, _ = download(owner_client, image["id"], "huge")
+    assert response.status_code == 400
+    assert "Unknown rendition 'huge'" in response.json()["rendition"][0]
+    process(image["id"])
+    response, data = download(owner_client, image["id"], "100x100")
+    assert PILImage.open(io.BytesIO(data)).size == (100, 80)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+
+
+def test_download_is_a_stream(owner_client):
+    image = uploaded(owner_client)
+    response = owner_client.get(f"/api/images/{image['id']}/file/")
+    assert response.streaming
+    assert response["Content-Disposition"] == 'inline; filename="original.jpg"'
+
+
+def test_another_users_image_is_404_everywhere(owner_client, other_client):
+    image = uploaded(owner_client)
+    process(image["id"])
+    url = f"/api/images/{image['id']}/"
+    assert other_client.get(url).status_code == 404
+    assert other_client.patch(url, {"name": "mine now"}, format="json").status_code == 404
+    assert other_client.put(url, {"name": "mine now"}, format="json").status_code == 404
+    assert other_client.delete(url).status_code == 404
+    for rendition in [None, "100x100", "grayscale"]:
+        assert download(other_client, image["id"], rendition)[0].status_code == 404
+    assert other_client.get("/api/images/").json()["count"] == 0
+    assert Image.objects.get(id=image["id"]).name == image["name"]
+
+
+def test_anonymous_and_forged_tokens_get_401(owner_client, anon_client):
+    image = uploaded(owner_client)
+    url = f"/api/images/{image['id']}/"
+    assert anon_client.get("/api/images/").status_code == 401
+    assert anon_client.get(url).status_code == 401
+    assert (
+        anon_client.post("/api/images/", {"file": upload(make_image())}, format="multipart").status_code
+        == 401
+    )
+    assert anon_client.patch(url, {"name": "x"}, format="json").status_code == 401
+    assert anon_client.delete(url).status_code == 401
+    response, _ = download(anon_client, image["id"])
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    anon_client.credentials(HTTP_AUTHORIZATION="Bearer not.a.token")
+    response, _ = download(anon_client, image["id"])
+    assert response.status_code == 401
+    assert anon_client.get(url).status_code == 401
+
+
+def test_image_process_is_not_a_public_kind(owner_client):
+    response = owner_client.post(
+        "/api/tasks/", {"kind": "image_process", "params": {"image_id": "x"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert "Unknown task kind" in response.json()["kind"][0]
+
+
+def test_upload_task_is_listed_among_the_owners_tasks(owner_client):
+    image = uploaded(owner_client)
+    tasks = owner_client.get("/api/tasks/?kind=image_process").json()["results"]
+    assert [task["id"] for task in tasks] == [image["task"]]
