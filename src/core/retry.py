@@ -40,7 +40,7 @@ def retry(
             times,
             delay,
             exc,
-            extra={"function": func.__qualname__, "attempt": attempt},
+            extra={"function": getattr(func, "__qualname__", repr(func)), "attempt": attempt},
         )
 
     def decorate(func: F) -> F:

@@ -348,3 +348,15 @@ def test_upload_task_is_listed_among_the_owners_tasks(owner_client):
     image = uploaded(owner_client)
     tasks = owner_client.get("/api/tasks/?kind=image_process").json()["results"]
     assert [task["id"] for task in tasks] == [image["task"]]
+
+
+def test_upload_succeeds_when_its_event_cannot_be_published(
+    owner_client, settings, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("core.retry.time.sleep", lambda seconds: None)
+    settings.RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:1/%2F"  # the events' broker is down
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_image(owner_client, make_image())
+    assert response.status_code == 201
+    assert Image.objects.filter(id=response.json()["id"]).exists()
+    assert "event not published" in caplog.text
