@@ -148,8 +148,12 @@ def http_server() -> Iterator[Site]:
 
 
 @pytest.fixture
-def site(http_server: Site) -> Iterator[Site]:
-    """The loopback HTTP server, emptied for this test."""
+def site(http_server: Site, settings) -> Iterator[Site]:
+    """The loopback HTTP server, emptied for this test, with loopback URLs allowed here.
+
+    (The worker processes have MD5_ALLOW_PRIVATE=1 from the start_worker environment.)
+    """
+    settings.MD5_ALLOW_PRIVATE = True
     http_server.reset()
     yield http_server
     http_server.release.set()
