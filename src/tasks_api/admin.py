@@ -4,7 +4,7 @@ from django.http import HttpRequest
 
 from core.exceptions import ApplicationError
 from tasks_api import services
-from tasks_api.models import Task
+from tasks_api.models import Lane, Task
 
 
 @admin.register(Task)
@@ -45,3 +45,17 @@ class TaskAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{task.id}: {exc.message}", messages.WARNING)
         if done:
             self.message_user(request, f"Re-queued {done} task(s).", messages.SUCCESS)
+
+
+@admin.register(Lane)
+class LaneAdmin(admin.ModelAdmin):
+    """Who holds each lane and until when: the first place to look when a lane seems stuck."""
+
+    list_display = ["name", "last_number", "holder", "holder_label", "lease_until", "kicked_at"]
+    readonly_fields = [*list_display, "lease_token"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a lane's row is made by its first task
+
+    def has_change_permission(self, request: HttpRequest, obj: Lane | None = None) -> bool:
+        return False
