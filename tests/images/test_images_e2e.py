@@ -1,0 +1,189 @@
+"""Images end to end: the API, a real worker process over RabbitMQ, Redis, the events
+exchange, and the image-events listener as its own process.
+
+The shared worker reads the default MEDIA_ROOT from its environment, so these tests keep
+it too, and remove every file they made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pika
+import pytest
+from django.conf import settings
+from django.db import transaction
+from PIL import Image as PILImage
+
+from core.events import event_publish
+from images.models import Image, image_directory
+from images.storage import image_files_delete
+from tests.helpers import wait_for
+from tests.images.conftest import make_image, upload
+from tests.images.event_queue import EventQueue
+from tests.images.listener import ListenerProcess, TcpProxy
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def made_images():
+    """Ids of the images a test uploads; their files are removed afterwards whatever happens."""
+    ids: list[str] = []
+    yield ids
+    for image_id in ids:
+        image_files_delete(image_id=image_id)
+    with contextlib.suppress(OSError):  # the parent folder, when no one else has images there
+        (Path(settings.MEDIA_ROOT) / "images").rmdir()
+
+
+@pytest.fixture
+def events():
+    queue = EventQueue(settings.IMAGE_EVENTS_EXCHANGE, routing_key="image.*")
+    yield queue
+    queue.close()
+
+
+@pytest.fixture
+def listener_queue():
+    """A durable queue name of the test's own for the listener, deleted afterwards."""
+    name = f"image-events-test-{uuid.uuid4().hex[:8]}"
+    yield name
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    connection.channel().queue_delete(queue=name)
+    connection.close()
+
+
+@pytest.fixture
+def start_listener(tmp_path, listener_queue):
+    started: list[ListenerProcess] = []
+
+    def start(rabbitmq_url: str = settings.RABBITMQ_URL) -> ListenerProcess:
+        listener = ListenerProcess(
+            log_dir=tmp_path, env={"IMAGE_EVENTS_QUEUE": listener_queue, "RABBITMQ_URL": rabbitmq_url}
+        )
+        started.append(listener)
+        listener.wait_until_listening()
+        return listener
+
+    yield start
+    for listener in started:
+        listener.stop()
+
+
+def detail(client, image_id: str) -> dict:
+    return client.get(f"/api/images/{image_id}/").json()
+
+
+def test_phone_photo_upload_process_rename_delete_with_events(
+    worker, owner, owner_client, made_images, events, start_listener
+):
+    listener = start_listener()
+    content = make_image("JPEG", (4000, 3000), orientation=6)  # a portrait, as phones store it
+    response = owner_client.post(
+        "/api/images/", {"file": upload(content, "IMG_0001.JPG"), "tags": "phone,holiday"}, format="multipart"
+    )
+    assert response.status_code == 201
+    image_id = response.json()["id"]
+    made_images.append(image_id)
+    assert response.json()["status"] == "processing"
+    assert detail(owner_client, image_id)["status"] == "processing"  # now cached in Redis
+
+    # The worker's change reaches the cached detail: processing invalidates it.
+    image = wait_for(lambda: (d := detail(owner_client, image_id))["status"] == "ready" and d, what="ready")
+    assert (image["resolution"], image["format"], image["size"]) == ("3000x4000", "JPEG", len(content))
+    sizes = {r["name"]: (r["width"], r["height"]) for r in image["renditions"]}
+    assert sizes == {"100x100": (75, 100), "500x500": (375, 500), "grayscale": (375, 500)}
+    for rendition in image["renditions"]:
+        response = owner_client.get(rendition["url"])
+        assert response.status_code == 200
+        picture = PILImage.open(io.BytesIO(b"".join(response)))
+        assert picture.size == sizes[rendition["name"]]
+        assert (picture.mode == "L") is (rendition["name"] == "grayscale")
+    task = owner_client.get(f"/api/tasks/{image['task']}/").json()
+    assert (task["kind"], task["status"]) == ("image_process", "succeeded")
+
+    response = owner_client.patch(
+        f"/api/images/{image_id}/", {"name": "Portrait", "tags": ["family"]}, format="json"
+    )
+    assert (response.json()["name"], response.json()["tags"]) == ("Portrait", ["family"])
+    assert detail(owner_client, image_id)["name"] == "Portrait"
+    assert owner_client.delete(f"/api/images/{image_id}/").status_code == 204
+    directory = Path(settings.MEDIA_ROOT) / image_directory(image_id)
+    wait_for(lambda: not directory.exists(), what="the files to go")
+
+    received = events.wait_for_events(4)
+    assert [event["event"] for event in received] == [
+        "image.created",
+        "image.processed",
+        "image.updated",
+        "image.deleted",
+    ]
+    for event in received:
+        assert event.keys() == {"event", "image_id", "owner_id", "occurred_at", "data"}
+        assert (event["image_id"], event["owner_id"]) == (image_id, owner.id)
+    assert received[0]["data"]["tags"] == ["phone", "holiday"]
+    assert received[1]["data"] == {"status": "ready", "renditions": ["500x500", "100x100", "grayscale"]}
+    assert received[2]["data"] == {"name": "Portrait", "tags": ["family"]}
+
+    def logged() -> list[dict]:
+        lines = [json.loads(line) for line in listener.lines if line.startswith("{")]
+        return [line for line in lines if line.get("image_id") == image_id]
+
+    lines = wait_for(lambda: len(logged()) >= 4 and logged(), what="the listener to log four events")
+    assert [line["event"] for line in lines] == [event["event"] for event in received]
+    assert all(line["routing_key"] == line["event"] for line in lines)
+
+
+def test_original_damaged_in_storage_marks_image_and_task_failed(worker, owner_client, made_images, events):
+    # The message goes out when the block commits, after the original was cut short.
+    with transaction.atomic():
+        response = owner_client.post(
+            "/api/images/", {"file": upload(make_image("JPEG", (800, 600)))}, format="multipart"
+        )
+        image_id = response.json()["id"]
+        made_images.append(image_id)
+        original = Path(settings.MEDIA_ROOT) / Image.objects.get(id=image_id).file.name
+        original.write_bytes(original.read_bytes()[:1500])
+    image = wait_for(
+        lambda: (d := detail(owner_client, image_id))["status"] != "processing" and d, what="the outcome"
+    )
+    assert image["status"] == "failed"
+    assert "truncated" in image["error"]
+    assert image["renditions"] == []
+    task = owner_client.get(f"/api/tasks/{image['task']}/").json()
+    assert (task["status"], task["error"]) == ("failed", image["error"])
+    processed = events.wait_for_events(2)[1]
+    assert processed["event"] == "image.processed"
+    assert processed["data"] == {"status": "failed", "error": image["error"]}
+
+
+def test_listener_reconnects_when_the_connection_drops(
+    start_listener, events, django_capture_on_commit_callbacks
+):
+    url = urlsplit(settings.RABBITMQ_URL)
+    proxy = TcpProxy((url.hostname, url.port or 5672))
+    try:
+        listener = start_listener(
+            settings.RABBITMQ_URL.replace(url.netloc, f"{url.username}:{url.password}@127.0.0.1:{proxy.port}")
+        )
+        proxy.cut()  # what a RabbitMQ restart does to its clients
+        listener.wait_until_listening(times=2)
+        assert "connection lost" in listener.errors
+
+        event_publish(
+            exchange=settings.IMAGE_EVENTS_EXCHANGE,
+            routing_key="image.updated",
+            body=json.dumps({"event": "image.updated", "image_id": "after-reconnect"}).encode(),
+        )
+        wait_for(
+            lambda: any("after-reconnect" in line for line in listener.lines),
+            what="the event after reconnecting",
+        )
+    finally:
+        proxy.close()
