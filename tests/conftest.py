@@ -8,6 +8,7 @@ and RABBITMQ_URL they are skipped, and the run says so.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Iterator
 from email import message_from_bytes
@@ -27,7 +28,8 @@ from core.models import User
 from tests.helpers import PASSWORD, WorkerProcess, client_for, spawn_worker
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
+# TEST_ARTIFACTS: a directory of one's own when several runs share a checkout (worker logs).
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
 
 SERVICES_UP = bool(settings.RABBITMQ_URL and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
 
