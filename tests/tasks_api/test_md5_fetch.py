@@ -105,6 +105,42 @@ def test_private_addresses_are_refused_without_the_flag(site, settings, host):
     assert not site.hits
 
 
+def test_every_redirect_hop_is_checked(site, settings, monkeypatch):
+    settings.MD5_ALLOW_PRIVATE = False
+    # Treat the loopback test server as if it were a public host; everything else as usual.
+    checked: list[str] = []
+
+    def public(address: str) -> bool:
+        checked.append(address)
+        return address == "127.0.0.1" or is_public_address(address)
+
+    monkeypatch.setattr("tasks_api.urlfetch.is_public_address", public)
+    site.away = "http://[::1]:9/internal"
+    with pytest.raises(PermanentTaskError, match=r"Refused: ::1 resolves"):
+        md5_of_url(url=site.url("/away"))
+    assert checked == ["127.0.0.1", "::1"]
+    assert site.hits["/away"] == 1
+
+
+def test_the_checked_address_is_the_one_connected_to(site, monkeypatch):
+    """DNS rebinding: a second answer for the name must not be where the bytes come from."""
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["127.0.0.1"])
+
+    def rebinding_dns(host, port, *args, **kwargs):
+        if host != "rebind.test":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        # The first answer is checked; any later one points somewhere else entirely.
+        address = next(answers, "10.255.255.1")
+        return real_getaddrinfo(address, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    site.files["a"] = b"pinned"
+    result = md5_of_url(url=site.url("/file/a", host="rebind.test"))
+    assert result["md5"] == hashlib.md5(b"pinned").hexdigest()
+    assert site.hosts == [f"rebind.test:{site.port}"]
+
+
 @pytest.mark.parametrize(
     ("address", "public"),
     [

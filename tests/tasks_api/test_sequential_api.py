@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from tasks_api.lane import lane_claim, lane_release, lane_renew, lane_wake_head
 from tasks_api.models import Lane, Task, TaskStatus
 from tasks_api.sequential import sequential_step
+from tasks_api.services import task_create
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +159,19 @@ def test_admin_shows_who_holds_the_lane(owner_client, make_user, client):
     assert page.status_code == 200
     assert task["id"] in page.content.decode()
     assert client.get("/admin/tasks_api/lane/add/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_stay_unique_and_gapless_when_submitted_at_once(owner):
+    """Many requests at the same moment, each in its own transaction and connection."""
+
+    def create(num: int) -> None:
+        try:
+            task_create(owner=owner, kind="sequential", params={"num": num, "timeout": 0})
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(create, range(24)))
+    numbers = sorted(Task.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, 25))
