@@ -1,0 +1,124 @@
+"""Code checks through the API, RabbitMQ, a real `rundramatiq` worker and a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codecheck import services
+from codecheck.models import Check, CodeFile
+from core.dispatch import send_actor
+from tests.codecheck.sources import CLEAN, DIRTY, DIRTY_V2, py_upload
+from tests.helpers import wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+FILES = "/api/codecheck/files/"
+
+
+def log_messages(worker) -> list[str]:
+    return [json.loads(line)["message"] for line in worker.log.splitlines() if line.startswith("{")]
+
+
+def file_status(client, file_id: int) -> str:
+    return client.get(f"{FILES}{file_id}/").json()["status"]
+
+
+def emailed_checks(client, file_id: int) -> list[dict]:
+    checks = client.get("/api/codecheck/checks/", {"file": file_id}).json()["results"]
+    return [check for check in checks if check["email_sent"]]
+
+
+def test_life_cycle_new_checked_updated_checked_deleted(worker, smtp, owner, owner_client):
+    response = owner_client.post(FILES, {"file": py_upload(DIRTY)}, format="multipart")
+    assert response.status_code == 201
+    file_id = response.json()["id"]
+    assert response.json()["status"] == "new"
+
+    send_actor("codecheck_sweep")
+    wait_for(lambda: file_status(owner_client, file_id) == "checked", what="the sweep to check the file")
+    [first] = wait_for(lambda: emailed_checks(owner_client, file_id), what="the report mail")
+    assert (first["result"], first["issue_count"], first["new_issues"]) == ("failed", 3, 3)
+    assert first["email_sent_at"]
+    [mail] = smtp.messages
+    assert mail["To"] == owner.email
+    assert "example.py" in mail["Subject"]
+    assert f"report for example.py emailed to {owner.email}" in log_messages(worker)
+
+    response = owner_client.put(f"{FILES}{file_id}/", {"file": py_upload(DIRTY_V2)}, format="multipart")
+    assert (response.status_code, response.json()["status"]) == (200, "updated")
+    send_actor("codecheck_sweep")
+    wait_for(lambda: len(emailed_checks(owner_client, file_id)) == 2, what="the second check's mail")
+    assert file_status(owner_client, file_id) == "checked"
+    second = emailed_checks(owner_client, file_id)[0]
+    assert (second["version"], second["new_issues"], second["fixed_issues"]) == (2, 1, 1)
+    assert len(smtp.messages) == 2
+
+    assert owner_client.delete(f"{FILES}{file_id}/").status_code == 204
+    assert file_status(owner_client, file_id) == "deleted"
+    send_actor("codecheck_sweep")
+    wait_for(
+        lambda: log_messages(worker).count("code check sweep done") >= 3, what="the third sweep to finish"
+    )
+    assert Check.objects.filter(file_id=file_id).count() == 2
+    assert file_status(owner_client, file_id) == "deleted"
+
+
+def test_check_now_goes_through_the_worker(worker, smtp, owner_client):
+    file_id = owner_client.post(FILES, {"file": py_upload(CLEAN)}, format="multipart").json()["id"]
+    assert owner_client.post(f"{FILES}{file_id}/check/").status_code == 202
+    [check] = wait_for(lambda: emailed_checks(owner_client, file_id), what="the check and its mail")
+    assert check["result"] == "passed"
+    assert smtp.messages[0]["Subject"] == "Code check passed: example.py"
+
+
+def test_overlapping_sweeps_check_each_file_once(worker, smtp, owner):
+    files = [services.codefile_create(owner=owner, upload=py_upload(DIRTY, f"f{n}.py")) for n in range(12)]
+    for _ in range(4):  # four sweeps at once on the worker's four threads, and one here
+        send_actor("codecheck_sweep")
+    services.codecheck_sweep()
+    wait_for(
+        lambda: Check.objects.filter(email_sent=True).count() == len(files), what="every file's report mail"
+    )
+    wait_for(lambda: log_messages(worker).count("code check sweep done") >= 4, what="the four sweeps to end")
+    assert sorted(Check.objects.values_list("file_id", flat=True)) == sorted(f.id for f in files)
+    assert sorted(m["To"] for m in smtp.messages) == [owner.email] * len(files)
+    assert len({m["Subject"] + m.get_body(("plain",)).get_content() for m in smtp.messages}) == len(files)
+
+
+def test_a_notification_delivered_twice_sends_one_mail(worker, smtp, owner):
+    code_file = services.codefile_create(owner=owner, upload=py_upload(DIRTY))
+    services.codecheck_sweep()  # enqueues the notification on commit
+    check = Check.objects.get(file=code_file)
+    send_actor("codecheck_notify", check.id)  # the same message again, racing the first
+    wait_for(lambda: Check.objects.get(id=check.id).email_sent, what="the report mail")
+    wait_for(
+        lambda: "code check report already emailed or gone" in log_messages(worker),
+        what="the duplicate to be handled",
+    )
+    send_actor("codecheck_notify", check.id)  # and a late redelivery
+    wait_for(
+        lambda: log_messages(worker).count("code check report already emailed or gone") >= 2,
+        what="the late duplicate to be handled",
+    )
+    assert len(smtp.messages) == 1
+    assert log_messages(worker).count(f"report for example.py emailed to {owner.email}") >= 1
+
+
+def test_refused_mail_is_retried_and_email_sent_stays_false(worker, smtp, owner):
+    smtp.refuse = True
+    code_file = services.codefile_create(owner=owner, upload=py_upload(CLEAN, "refused.py"))
+    services.codecheck_sweep()
+    refused = f"report for refused.py not emailed to {owner.email}"
+    wait_for(
+        lambda: sum(m.startswith(refused) for m in log_messages(worker)) >= 2,
+        what="a refused mail and its retry",
+    )
+    check = Check.objects.get(file=code_file)
+    assert (check.email_sent, check.email_sent_at) == (False, None)
+    assert f"report for refused.py emailed to {owner.email}" not in log_messages(worker)
+    smtp.refuse = False
+    wait_for(lambda: Check.objects.get(id=check.id).email_sent, timeout=60, what="a later retry to deliver")
+    assert [m["Subject"] for m in smtp.messages] == ["Code check passed: refused.py"]
+    assert CodeFile.objects.get(id=code_file.id).status == "checked"
