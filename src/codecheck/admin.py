@@ -46,14 +46,15 @@ class CodeFileAdmin(admin.ModelAdmin):
 
 @admin.register(Check)
 class CheckAdmin(admin.ModelAdmin):
-    list_display = ["id", "file", "version", "result", "issue_count", "new_issues", "fixed_issues"]
+    list_display = ["id", "file_name", "version", "result", "issue_count", "new_issues", "fixed_issues"]
     list_display += ["email_sent", "finished_at"]
     list_filter = ["result", "email_sent", "finished_at"]
-    search_fields = ["file__name", "file__owner__email"]
+    search_fields = ["file_name", "file__owner__email"]
     list_select_related = ["file"]
     exclude = ["fingerprints"]
     readonly_fields = [
         "file",
+        "file_name",
         "version",
         "started_at",
         "finished_at",

@@ -55,6 +55,7 @@ class CodeFile(models.Model):
 class Check(models.Model):
     file = models.ForeignKey(CodeFile, on_delete=models.CASCADE, related_name="checks")
     version = models.PositiveIntegerField(help_text="The version of the file this check ran on.")
+    file_name = models.CharField(max_length=255, default="", help_text="The file's name in that version.")
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
     result = models.CharField(max_length=10, choices=CheckResult.choices)
@@ -72,4 +73,4 @@ class Check(models.Model):
         indexes = [models.Index(fields=["file", "-finished_at"], name="check_file_finished_idx")]
 
     def __str__(self) -> str:
-        return f"{self.file.name} v{self.version}: {self.result}"
+        return f"{self.file_name} v{self.version}: {self.result}"

@@ -48,7 +48,6 @@ class IssueSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="CodeCheck")
 class CheckSerializer(serializers.ModelSerializer):
-    file_name = serializers.CharField(source="file.name", read_only=True)
     issues = IssueSerializer(many=True, read_only=True)
 
     class Meta:

@@ -180,6 +180,7 @@ def _check_record(*, claim: Claim, issues: list[Issue], started_at: datetime) ->
     check = Check.objects.create(
         file=code_file,
         version=claim.version,
+        file_name=claim.name,
         started_at=started_at,
         finished_at=timezone.now(),
         result=CheckResult.FAILED if issues else CheckResult.PASSED,
@@ -234,7 +235,7 @@ def _report_message(check: Check) -> EmailMultiAlternatives:
     context = {"check": check, "file": check.file}
     verdict = "passed" if check.result == CheckResult.PASSED else f"failed with {check.issue_count} issue(s)"
     message = EmailMultiAlternatives(
-        subject=f"Code check {verdict}: {check.file.name}",
+        subject=f"Code check {verdict}: {check.file_name}",
         body=render_to_string("codecheck/email/report.txt", context),
         to=[check.file.owner.email],
     )
@@ -265,12 +266,12 @@ def check_notify(*, check_id: int) -> bool:
             _report_message(check).send()
         except (smtplib.SMTPException, OSError) as exc:
             logger.warning(
-                f"report for {check.file.name} not emailed to {address}: {exc}",
+                f"report for {check.file_name} not emailed to {address}: {exc}",
                 extra={"check_id": check.id},
             )
             raise
         check.email_sent = True
         check.email_sent_at = timezone.now()
         check.save(update_fields=["email_sent", "email_sent_at"])
-    logger.info(f"report for {check.file.name} emailed to {address}", extra={"check_id": check.id})
+    logger.info(f"report for {check.file_name} emailed to {address}", extra={"check_id": check.id})
     return True
