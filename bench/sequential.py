@@ -59,25 +59,18 @@ def run() -> list[Row]:
     baseline = f"lone sleep(0) task latency ({SLEEPS} tasks)"
     note = f"{COUNT} zero-second tasks; previous finish to next start"
     return [
-        Row(
-            "sequential",
-            "hand-off p50",
-            percentile(handoffs, 50),
-            percentile(latency, 50),
-            baseline,
-            "ms",
-            False,
-            note,
-        ),
-        Row(
-            "sequential",
-            "hand-off p90",
-            percentile(handoffs, 90),
-            percentile(latency, 90),
-            baseline,
-            "ms",
-            False,
-            note,
+        *(
+            Row(
+                "sequential",
+                f"hand-off p{pct}",
+                percentile(handoffs, pct),
+                percentile(latency, pct),
+                baseline,
+                "ms",
+                False,
+                note,
+            )
+            for pct in (50, 90)
         ),
         Row(
             "sequential",

@@ -12,6 +12,7 @@ import ipaddress
 import logging
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from django.conf import settings
 from rest_framework import serializers
@@ -51,7 +52,7 @@ def _too_big() -> PermanentTaskError:
     return PermanentTaskError(f"The body is larger than the limit of {settings.MD5_MAX_BYTES} bytes.")
 
 
-def md5_of_url(*, url: str, task_id: Any = None) -> dict[str, Any]:
+def md5_of_url(*, url: str, task_id: UUID | None = None) -> dict[str, Any]:
     """Stream the body at `url` into MD5; `{md5, size, url}`. Raises task errors on failure."""
     digest = hashlib.md5(usedforsecurity=False)
     size = 0
