@@ -34,7 +34,7 @@ registry.register(
             "Wait `timeout` seconds (0 to 3600), then store {num}. Tasks of this kind run one at a "
             "time in submission order over all users; see GET /api/tasks/queue/."
         ),
-        on_create=lambda task: lane_assign_number(task=task),
+        on_queue=lambda task: lane_assign_number(task=task),
         position=lambda task: lane_position(task=task),
     )
 )

@@ -80,7 +80,7 @@ def lane_with_positions(queryset: QuerySet[Task], *, lane: str) -> QuerySet[Task
 
 @transaction.atomic
 def lane_assign_number(*, task: Task) -> None:
-    """Give a new task the next number of its lane.
+    """Give a task entering the lane (new or re-queued) the next number of its lane.
 
     The UPDATE locks the lane row until the creating transaction commits, so two requests
     at once get different numbers, and numbers follow commit order.

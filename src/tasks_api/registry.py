@@ -24,8 +24,9 @@ class TaskKind:
     params_serializer: type[serializers.Serializer]
     description: str
     public: bool = True
-    # Optional hooks: called in the web process, inside task_create's transaction.
-    on_create: Callable[[Task], None] | None = None
+    # Optional: called whenever a task enters its kind's queue (created, or re-queued by an
+    # admin), inside that transaction; the lane gives the task its place here.
+    on_queue: Callable[[Task], None] | None = None
     # Optional: the task's place in its kind's queue (1 = next or running).
     position: Callable[[Task], int | None] | None = None
 

@@ -65,8 +65,8 @@ def task_create(
     try:
         with transaction.atomic():
             task = Task.objects.create(owner=owner, kind=kind, params=params, idempotency_key=idempotency_key)
-            if task_kind.on_create is not None:
-                task_kind.on_create(task)
+            if task_kind.on_queue is not None:
+                task_kind.on_queue(task)
     except IntegrityError:
         # The same key arrived twice at once: the other request created the task.
         existing = Task.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
@@ -108,7 +108,10 @@ def task_requeue(*, task: Task) -> Task:
         raise ApplicationError(
             f"The task is {task.status}; only failed or cancelled tasks can be re-queued.", status_code=409
         )
-    enqueue_on_commit(registry.get(task.kind).actor_name, str(task.id))
+    task_kind = registry.get(task.kind)
+    if task_kind.on_queue is not None:
+        task_kind.on_queue(task)  # the back of its queue, not its old place ahead of newer tasks
+    enqueue_on_commit(task_kind.actor_name, str(task.id))
     logger.info("task re-queued", extra={"task_id": str(task.id)})
     return task
 

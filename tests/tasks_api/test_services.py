@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from tasks_api import services
+from tasks_api.lane import lane_position
 from tasks_api.models import Task, TaskStatus
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +87,15 @@ def test_execute_writes_failures_back(owner, error, can_retry, status):
     task.refresh_from_db()
     assert task.status == status
     assert str(error) in task.error
+
+
+def test_requeued_sequential_task_goes_to_the_back_of_the_lane(owner):
+    first, _ = services.task_create(owner=owner, kind="sequential", params={"num": 1, "timeout": 0})
+    second, _ = services.task_create(owner=owner, kind="sequential", params={"num": 2, "timeout": 0})
+    Task.objects.filter(id=first.id).update(status=TaskStatus.FAILED, finished_at=timezone.now())
+    services.task_requeue(task=first)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.number > second.number
+    assert lane_position(task=second) == 1
+    assert lane_position(task=first) == 2
