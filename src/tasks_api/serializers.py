@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from tasks_api import registry
@@ -60,6 +60,28 @@ class TaskCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError({"params": serializer.errors})
         attrs["params"] = serializer.validated_data
         return attrs
+
+
+def task_submit_schema() -> PolymorphicProxySerializer:
+    """The request body of POST /api/tasks/ for OpenAPI: one shape per public kind.
+
+    Validation itself is TaskCreateSerializer's; this only tells clients which params
+    each kind takes, as a oneOf keyed by `kind`.
+    """
+    shapes = {
+        kind.name: type(
+            f"{kind.name.title().replace('_', '')}TaskSubmitSerializer",
+            (serializers.Serializer,),
+            {
+                "kind": serializers.ChoiceField(choices=[kind.name], help_text=kind.description),
+                "params": kind.params_serializer(),
+            },
+        )
+        for kind in registry.public_kinds()
+    }
+    return PolymorphicProxySerializer(
+        component_name="TaskSubmit", serializers=shapes, resource_type_field_name="kind"
+    )
 
 
 class LaneEntrySerializer(serializers.ModelSerializer):

@@ -11,7 +11,12 @@ from tasks_api import registry, selectors, services
 from tasks_api.filters import TaskFilter
 from tasks_api.models import Task
 from tasks_api.sequential import KIND as SEQUENTIAL
-from tasks_api.serializers import LaneEntrySerializer, TaskCreateSerializer, TaskSerializer
+from tasks_api.serializers import (
+    LaneEntrySerializer,
+    TaskCreateSerializer,
+    TaskSerializer,
+    task_submit_schema,
+)
 
 
 def _kinds_description() -> str:
@@ -33,7 +38,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.task_list(owner=self.request.user)
 
     @extend_schema(
-        request=TaskCreateSerializer,
+        request=task_submit_schema(),
         responses={202: TaskSerializer, 200: TaskSerializer},
         parameters=[
             OpenApiParameter(
