@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from codecheck.checker import check_source, flake8_options
+from codecheck.checker import check_source, flake8_command_options
 from tests.codecheck.sources import DIRTY, SYNTAX_ERROR
 
 MIXED = (
@@ -25,16 +25,12 @@ def flake8_command(source: str, tmp_path) -> list[tuple[int, int, str, str]]:
     """What `flake8 --isolated` with the project's options prints for `source`."""
     path = tmp_path / "mod.py"
     path.write_text(source)
-    options = flake8_options()
     out = subprocess.run(
         [
             sys.executable,
             "-m",
             "flake8",
-            "--isolated",
-            f"--select={','.join(options['select'])}",
-            f"--extend-select={','.join(options['extend_select'])}",
-            f"--max-line-length={options['max_line_length']}",
+            *flake8_command_options(),
             "--format=%(row)d\t%(col)d\t%(code)s\t%(text)s",
             str(path),
         ],

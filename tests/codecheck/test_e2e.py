@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
+import threading
 
 import pytest
 
@@ -10,6 +13,7 @@ from codecheck import services
 from codecheck.models import Check, CodeFile
 from core.dispatch import send_actor
 from tests.codecheck.sources import CLEAN, DIRTY, DIRTY_V2, py_upload
+from tests.conftest import SmtpSink
 from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -122,3 +126,36 @@ def test_refused_mail_is_retried_and_email_sent_stays_false(worker, smtp, owner)
     wait_for(lambda: Check.objects.get(id=check.id).email_sent, timeout=60, what="a later retry to deliver")
     assert [m["Subject"] for m in smtp.messages] == ["Code check passed: refused.py"]
     assert CodeFile.objects.get(id=code_file.id).status == "checked"
+
+
+def test_a_worker_killed_while_mailing_leaves_the_mail_to_the_redelivery(worker, smtp, owner, monkeypatch):
+    """SIGKILL during SMTP DATA: nothing was accepted, email_sent stays false, and RabbitMQ's
+    redelivery to the restarted worker sends the report exactly once."""
+    release = threading.Event()
+    data_calls: list[str] = []
+
+    async def first_data_hangs(server, session, envelope):
+        data_calls.append(envelope.rcpt_tos[0])
+        if len(data_calls) == 1:
+            while not release.is_set():  # the worker is killed while it waits for the answer
+                await asyncio.sleep(0.05)
+            return "451 too late"
+        return await SmtpSink.handle_DATA(smtp, server, session, envelope)
+
+    monkeypatch.setattr(smtp, "handle_DATA", first_data_hangs)
+    code_file = services.codefile_create(owner=owner, upload=py_upload(DIRTY, "killed.py"))
+    try:
+        services.codecheck_sweep()
+        wait_for(lambda: data_calls, what="the worker to be in the middle of sending the mail")
+        check = Check.objects.get(file=code_file)
+        assert not check.email_sent
+        worker.restart(signal.SIGKILL)
+        wait_for(lambda: Check.objects.get(id=check.id).email_sent, what="the redelivered message's mail")
+    finally:
+        release.set()
+    assert len(data_calls) == 2
+    assert [m["Subject"] for m in smtp.messages] == ["Code check failed with 3 issue(s): killed.py"]
+    wait_for(
+        lambda: f"report for killed.py emailed to {owner.email}" in log_messages(worker),
+        what="the restarted worker's log line",
+    )
