@@ -50,6 +50,12 @@ class CodeFileViewSet(
             return CodeFile.objects.none()
         return selectors.codefile_list(owner=self.request.user)
 
+    def get_serializer_class(self):
+        # The browsable API builds its POST and PUT forms from this: offer the file field.
+        if self.request is not None and self.request.method in ("POST", "PUT") and self.action != "check":
+            return CodeFileUploadSerializer
+        return CodeFileSerializer
+
     def get_object(self) -> CodeFile:
         return selectors.codefile_get(owner=self.request.user, file_id=self.kwargs["pk"])
 

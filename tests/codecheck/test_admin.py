@@ -1,0 +1,48 @@
+"""The admin for code files and checks: lists, filters and the re-check action."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from codecheck import services
+from codecheck.models import CodeFile
+from tests.codecheck.sources import py_upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_site(make_user) -> Client:
+    client = Client()
+    client.force_login(make_user("admin@example.com", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_lists_and_filters(admin_site, owner):
+    services.codefile_create(owner=owner, upload=py_upload())
+    services.codecheck_sweep()
+    assert b"example.py" in admin_site.get("/admin/codecheck/codefile/?status__exact=checked").content
+    assert b"example.py" not in admin_site.get("/admin/codecheck/codefile/?status__exact=new").content
+    assert b"example.py" in admin_site.get("/admin/codecheck/check/?result__exact=failed").content
+    assert admin_site.get("/admin/codecheck/check/?email_sent__exact=0").status_code == 200
+    check_id = owner.code_files.get().checks.get().id
+    assert admin_site.get(f"/admin/codecheck/check/{check_id}/change/").status_code == 200
+
+
+def test_recheck_action_queues_checked_files_and_skips_deleted_ones(admin_site, owner):
+    checked = services.codefile_create(owner=owner, upload=py_upload())
+    deleted = services.codefile_create(owner=owner, upload=py_upload(name="gone.py"))
+    services.codecheck_sweep()
+    services.codefile_delete(code_file=deleted)
+    response = admin_site.post(
+        "/admin/codecheck/codefile/",
+        {"action": "recheck", "_selected_action": [checked.id, deleted.id]},
+        follow=True,
+    )
+    content = response.content.decode()
+    assert "Queued a check of 1 file(s)." in content
+    assert "Gone.py: The file was deleted." in content  # the admin capitalises messages
+    assert CodeFile.objects.get(id=checked.id).needs_check
+    assert services.codecheck_sweep() == 1
+    assert checked.checks.count() == 2
