@@ -166,5 +166,5 @@ def renditions_make(
         )
         renditions.append(_encode(f"{size}x{size}", shrunk[size], alpha=alpha))
     gray = shrunk[largest].convert("LA" if alpha else "L")
-    renditions.append(_encode(GRAYSCALE, gray, alpha=alpha))
-    return info, renditions
+    # Smallest first, as rendition_names() lists them; made largest first above.
+    return info, [*reversed(renditions), _encode(GRAYSCALE, gray, alpha=alpha)]

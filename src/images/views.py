@@ -2,17 +2,22 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.exceptions import ApplicationError
 from images import selectors, services
 from images.cache import image_cache_get_or_build
 from images.filters import ImageFilter
 from images.models import Image
 from images.serializers import ImageCreateSerializer, ImageSerializer, ImageUpdateSerializer
+
+# Room for the multipart boundaries, headers and the name and tags fields.
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 class ImageViewSet(
@@ -60,6 +65,13 @@ class ImageViewSet(
         ),
     )
     def create(self, request: Request) -> Response:
+        # Refuse an oversized body before it is parsed (and spooled to disk); the service
+        # checks the file's own size, since the body also carries the form around it.
+        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.IMAGE_MAX_BYTES + MULTIPART_OVERHEAD:
+            raise ApplicationError(
+                f"Images may be at most {settings.IMAGE_MAX_BYTES:,} bytes.",
+                status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
         serializer = ImageCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         image = services.image_create(owner=request.user, **serializer.validated_data)

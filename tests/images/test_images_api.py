@@ -63,8 +63,8 @@ def test_upload_of_each_format_is_processed_into_renditions(owner_client, media_
     assert image["status"] == "ready"
     assert (image["width"], image["height"], image["resolution"]) == (1200, 900, "1200x900")
     assert [(r["name"], r["width"], r["height"]) for r in image["renditions"]] == [
-        ("500x500", 500, 375),
         ("100x100", 100, 75),
+        ("500x500", 500, 375),
         ("grayscale", 500, 375),
     ]
     for rendition in image["renditions"]:
@@ -87,8 +87,8 @@ def test_phone_photo_with_exif_orientation_is_turned_upright(owner_client):
     process(body["id"])
     image = owner_client.get(f"/api/images/{body['id']}/").json()
     assert [(r["name"], r["width"], r["height"]) for r in image["renditions"]] == [
-        ("500x500", 375, 500),
         ("100x100", 75, 100),
+        ("500x500", 375, 500),
         ("grayscale", 375, 500),
     ]
     _, data = download(owner_client, body["id"], "500x500")
@@ -360,3 +360,12 @@ def test_upload_succeeds_when_its_event_cannot_be_published(
     assert response.status_code == 201
     assert Image.objects.filter(id=response.json()["id"]).exists()
     assert "event not published" in caplog.text
+
+
+def test_oversized_body_is_413_before_it_is_read(owner_client, media_root, settings):
+    settings.IMAGE_MAX_BYTES = 1000
+    response = post_image(owner_client, make_image("BMP", (300, 300)), "big.bmp")  # 270 KB
+    assert response.status_code == 413
+    assert response.json()["detail"] == "Images may be at most 1,000 bytes."
+    assert not Image.objects.exists()
+    assert files_under(media_root) == []

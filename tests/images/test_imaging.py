@@ -76,7 +76,7 @@ def test_exif_orientation_is_applied(orientation, top_is_red):
     info, renditions = make(make_image("JPEG", (800, 600), orientation=orientation))
     swapped = orientation in {6, 8}
     assert (info.width, info.height) == ((600, 800) if swapped else (800, 600))
-    img = opened(renditions[0]).convert("RGB")  # 500x500
+    img = opened(renditions[1]).convert("RGB")  # 500x500
     assert img.size == ((375, 500) if swapped else (500, 375))
     if swapped:
         red, _, blue = img.getpixel((img.width // 2, 5))
@@ -90,8 +90,8 @@ def test_large_jpeg_is_decoded_at_reduced_scale_with_the_right_sizes():
     info, renditions = make(make_image("JPEG", (4000, 3000), orientation=6))
     assert (info.width, info.height) == (3000, 4000)
     assert [(r.name, r.width, r.height) for r in renditions] == [
-        ("500x500", 375, 500),
         ("100x100", 75, 100),
+        ("500x500", 375, 500),
         ("grayscale", 375, 500),
     ]
 
@@ -99,9 +99,9 @@ def test_large_jpeg_is_decoded_at_reduced_scale_with_the_right_sizes():
 def test_sizes_are_a_setting():
     _, renditions = make(make_image("PNG", (1000, 1000)), sizes=(64, 256, 128))
     assert [(r.name, r.width) for r in renditions] == [
-        ("256x256", 256),
-        ("128x128", 128),
         ("64x64", 64),
+        ("128x128", 128),
+        ("256x256", 256),
         ("grayscale", 256),
     ]
 

@@ -1,0 +1,40 @@
+"""The images admin: thumbnails inline, and deleting there removes the files too."""
+
+from __future__ import annotations
+
+import pytest
+
+from images.models import Image
+from tests.images.conftest import files_under
+from tests.images.test_images_api import process, uploaded
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+
+# `admin_client` is pytest-django's: a logged-in superuser.
+
+
+def test_list_and_change_pages_show_the_thumbnail(admin_client, owner_client):
+    ready = uploaded(owner_client, name="ready one")
+    process(ready["id"])
+    uploaded(owner_client, name="still processing")
+    page = admin_client.get("/admin/images/image/").content.decode()
+    assert page.count('src="data:image/jpeg;base64,') == 1
+    assert "ready one" in page and "still processing" in page
+    page = admin_client.get(f"/admin/images/image/{ready['id']}/change/").content.decode()
+    assert 'src="data:image/jpeg;base64,' in page
+
+
+def test_delete_in_the_admin_removes_the_files(
+    admin_client, owner_client, media_root, django_capture_on_commit_callbacks
+):
+    image = uploaded(owner_client)
+    process(image["id"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/images/image/{image['id']}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Image.objects.exists()
+    assert files_under(media_root) == []
+
+
+def test_uploads_go_through_the_api_not_the_admin(admin_client):
+    assert admin_client.get("/admin/images/image/add/").status_code == 403
