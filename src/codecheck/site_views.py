@@ -7,7 +7,8 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -18,6 +19,10 @@ from core.exceptions import ApplicationError
 from core.services import user_register
 
 PAGE_SIZE = 25
+
+
+def _page(request: HttpRequest, rows: QuerySet) -> Page:
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -82,7 +87,7 @@ def files(request: HttpRequest) -> HttpResponse:
                 return redirect("codecheck-site:files")
         else:
             messages.error(request, "Choose a .py file to upload.")
-    context = {"form": form, "files": selectors.codefile_list(owner=request.user)}
+    context = {"form": form, "page": _page(request, selectors.codefile_list(owner=request.user))}
     return render(request, "codecheck/files.html", context, status=400 if form.errors else 200)
 
 
@@ -146,5 +151,5 @@ def file_check(request: HttpRequest, file_id: int) -> HttpResponse:
 
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.check_list(owner=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, selectors.check_list(owner=request.user))
     return render(request, "codecheck/reports.html", {"page": page})

@@ -146,3 +146,12 @@ def test_posts_need_the_csrf_token(owner):
     page = client.get("/files/")
     token = page.context["csrf_token"]
     assert client.post("/files/", {"file": py_upload(), "csrfmiddlewaretoken": token}).status_code == 302
+
+
+def test_long_lists_are_paged(site, owner):
+    for n in range(26):
+        services.codefile_create(owner=owner, upload=py_upload(name=f"f{n}.py"))
+    first, second = site.get("/files/"), site.get("/files/?page=2")
+    assert first.content.count(b"data-file-id=") == 25
+    assert second.content.count(b"data-file-id=") == 1
+    assert b"Page 2 of 2" in second.content
