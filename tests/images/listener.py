@@ -22,6 +22,7 @@ class ListenerProcess:
     """`manage.py listen_image_events` with its stdout and stderr in files."""
 
     def __init__(self, *, log_dir: Path, env: dict[str, str]) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
         self.stdout_path = log_dir / "listener.out"
         self.stderr_path = log_dir / "listener.err"
         self.proc = subprocess.Popen(

@@ -10,14 +10,16 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pika
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from PIL import Image as PILImage
 
 from core.events import event_publish
@@ -65,7 +67,8 @@ def start_listener(tmp_path, listener_queue):
 
     def start(rabbitmq_url: str = settings.RABBITMQ_URL) -> ListenerProcess:
         listener = ListenerProcess(
-            log_dir=tmp_path, env={"IMAGE_EVENTS_QUEUE": listener_queue, "RABBITMQ_URL": rabbitmq_url}
+            log_dir=tmp_path / f"listener-{len(started) + 1}",
+            env={"IMAGE_EVENTS_QUEUE": listener_queue, "RABBITMQ_URL": rabbitmq_url},
         )
         started.append(listener)
         listener.wait_until_listening()
@@ -74,6 +77,30 @@ def start_listener(tmp_path, listener_queue):
     yield start
     for listener in started:
         listener.stop()
+
+
+def hold_image_locks_after_commit(owner) -> Callable[[], None]:
+    """Once the transaction commits, lock the owner's image rows from another connection
+    until the returned function is called."""
+    locked, released = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                list(Image.objects.select_for_update().filter(owner=owner))
+                locked.set()
+                released.wait(timeout=60)
+        finally:
+            connection.close()  # this thread's own
+
+    thread = threading.Thread(target=hold)
+    transaction.on_commit(lambda: (thread.start(), locked.wait(timeout=30)))
+
+    def release() -> None:
+        released.set()
+        thread.join()
+
+    return release
 
 
 def detail(client, image_id: str) -> dict:
@@ -85,14 +112,21 @@ def test_phone_photo_upload_process_rename_delete_with_events(
 ):
     listener = start_listener()
     content = make_image("JPEG", (4000, 3000), orientation=6)  # a portrait, as phones store it
-    response = owner_client.post(
-        "/api/images/", {"file": upload(content, "IMG_0001.JPG"), "tags": "phone,holiday"}, format="multipart"
-    )
+    with transaction.atomic():
+        # Runs first after the commit, before the message goes out: the worker then waits
+        # for this lock to record its outcome, so the cached "processing" below is certain.
+        release = hold_image_locks_after_commit(owner)
+        response = owner_client.post(
+            "/api/images/",
+            {"file": upload(content, "IMG_0001.JPG"), "tags": "phone,holiday"},
+            format="multipart",
+        )
     assert response.status_code == 201
     image_id = response.json()["id"]
     made_images.append(image_id)
     assert response.json()["status"] == "processing"
     assert detail(owner_client, image_id)["status"] == "processing"  # now cached in Redis
+    release()
 
     # The worker's change reaches the cached detail: processing invalidates it.
     image = wait_for(lambda: (d := detail(owner_client, image_id))["status"] == "ready" and d, what="ready")
@@ -185,3 +219,22 @@ def test_listener_reconnects_when_the_connection_drops(start_listener):
         )
     finally:
         proxy.close()
+
+
+def test_listener_gets_events_published_while_it_was_down(start_listener):
+    first = start_listener()
+    first.stop()
+    event_publish(
+        exchange=settings.IMAGE_EVENTS_EXCHANGE,
+        routing_key="image.deleted",
+        body=json.dumps({"event": "image.deleted", "image_id": "while-down"}).encode(),
+    )
+    event_publish(exchange=settings.IMAGE_EVENTS_EXCHANGE, routing_key="image.updated", body=b"not json")
+    second = start_listener()
+    lines = wait_for(lambda: len(second.lines) >= 3 and second.lines, what="the queued events")
+    assert json.loads(lines[1]) == {
+        "event": "image.deleted",
+        "image_id": "while-down",
+        "routing_key": "image.deleted",
+    }
+    assert json.loads(lines[2]) == {"routing_key": "image.updated", "unparsed": "not json"}

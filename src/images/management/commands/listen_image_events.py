@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pika
@@ -19,9 +20,21 @@ class Command(BaseCommand):
     help = "Log every image event from RabbitMQ on one line; reconnects when the broker goes away."
 
     def handle(self, *args, **options) -> None:
-        if not settings.RABBITMQ_URL:
-            self.stdout.write("No RABBITMQ_URL: the web process logs image events itself (embedded default).")
+        try:
+            if settings.RABBITMQ_URL:
+                self.listen_forever()
+            else:
+                self.stdout.write(
+                    "No RABBITMQ_URL: the web process logs image events itself (embedded default)."
+                )
+                self.stdout.flush()
+                # Stay up rather than exit: a process manager (honcho) stops every service
+                # when one of them ends.
+                threading.Event().wait()
+        except KeyboardInterrupt:
             return
+
+    def listen_forever(self) -> None:
         backoff = 1
         while True:
             try:
@@ -36,8 +49,6 @@ class Command(BaseCommand):
                 self.consume(connection)
             except AMQPError as exc:
                 self.stderr.write(f"RabbitMQ connection lost ({type(exc).__name__}: {exc}); reconnecting")
-            except KeyboardInterrupt:
-                return
             finally:
                 if connection.is_open:
                     connection.close()
@@ -59,7 +70,9 @@ class Command(BaseCommand):
         try:
             event = json.loads(body)
         except ValueError:
-            event = {"unparsed": body.decode(errors="replace")}
+            event = body.decode(errors="replace")
+        if not isinstance(event, dict):
+            event = {"unparsed": event}
         self.stdout.write(json.dumps({"routing_key": method.routing_key, **event}, sort_keys=True))
         self.stdout.flush()
         # Ack only once the line is out: a crash before this gets the event again.
