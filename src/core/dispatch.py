@@ -13,6 +13,7 @@ from typing import Any
 
 import dramatiq
 from django.db import transaction
+from dramatiq.brokers.stub import StubBroker
 
 logger = logging.getLogger(__name__)
 
@@ -28,3 +29,25 @@ def enqueue_on_commit(actor_name: str, /, *args: Any, **kwargs: Any) -> None:
     # robust: a broker outage after commit is logged, not turned into a 500 for a request
     # whose row is already saved; the row can be re-queued (admin action) once it is back.
     transaction.on_commit(partial(send_actor, actor_name, *args, **kwargs), robust=True)
+
+
+def drain_in_process_broker() -> None:
+    """Run, here and now, the messages this process queued on the in-process broker.
+
+    With the embedded default (no RABBITMQ_URL) a one-off command such as
+    `manage.py sweep_codecheck` queues onto a broker that dies with the command; this runs
+    those messages before it exits. With RabbitMQ it does nothing: the workers have them.
+    """
+    broker = dramatiq.get_broker()
+    if not isinstance(broker, StubBroker):
+        return
+    worker = dramatiq.Worker(broker, worker_threads=2)
+    worker.start()
+    try:
+        # A message may send others (a check sends its mail), so go round until all are empty.
+        while any(broker.queues[name].unfinished_tasks for name in broker.queues):
+            for name in set(broker.queues) - broker.delay_queues:
+                broker.join(name, fail_fast=False)
+        worker.join()
+    finally:
+        worker.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from codecheck.services import codecheck_sweep
+from core.dispatch import drain_in_process_broker
 
 
 class Command(BaseCommand):
@@ -12,4 +13,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         checked = codecheck_sweep()
+        drain_in_process_broker()  # embedded default: send the report mails before exiting
         self.stdout.write(f"Checked {checked} file(s).")
