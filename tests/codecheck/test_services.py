@@ -160,3 +160,16 @@ def test_refused_mail_raises_and_leaves_email_sent_false(owner, smtp, caplog):
     assert services.check_notify(check_id=check.id) is True
     assert smtp.messages[0]["Subject"] == "Code check passed: clean.py"
     assert f"report for clean.py emailed to {owner.email}" in caplog.text
+
+
+@pytest.mark.django_db
+def test_report_mail_compares_with_the_previous_check_only_when_there_is_one(owner, smtp):
+    code_file = make_file(owner)
+    services.codecheck_sweep()
+    services.check_notify(check_id=code_file.checks.get().id)
+    services.codefile_overwrite(code_file=code_file, upload=py_upload(DIRTY_V2))
+    services.codecheck_sweep()
+    services.check_notify(check_id=code_file.checks.order_by("-version").first().id)
+    first, second = (message.get_body(("plain",)).get_content() for message in smtp.messages)
+    assert "the file's first check" in first and "since the previous check" not in first
+    assert "since the previous check" in second and "first check" not in second
