@@ -1,10 +1,10 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from codecheck import services
 from codecheck.models import Check, CodeFile
-from core.exceptions import ApplicationError
+from core.admin_actions import apply_to_each
 
 
 @admin.register(CodeFile)
@@ -33,15 +33,14 @@ class CodeFileAdmin(admin.ModelAdmin):
 
     @admin.action(description="Check the selected files again now")
     def recheck(self, request: HttpRequest, queryset: QuerySet[CodeFile]) -> None:
-        done = 0
-        for code_file in queryset:
-            try:
-                services.codefile_request_check(code_file=code_file)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{code_file.name}: {exc.message}", messages.WARNING)
-        if done:
-            self.message_user(request, f"Queued a check of {done} file(s).", messages.SUCCESS)
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            service=lambda code_file: services.codefile_request_check(code_file=code_file),
+            label=lambda code_file: code_file.name,
+            done="Queued a check of {count} file(s).",
+        )
 
 
 @admin.register(Check)

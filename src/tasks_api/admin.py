@@ -1,8 +1,8 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.exceptions import ApplicationError
+from core.admin_actions import apply_to_each
 from tasks_api import services
 from tasks_api.models import Lane, Task
 
@@ -36,15 +36,14 @@ class TaskAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-queue the selected failed or cancelled tasks")
     def requeue(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
-        done = 0
-        for task in queryset:
-            try:
-                services.task_requeue(task=task)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{task.id}: {exc.message}", messages.WARNING)
-        if done:
-            self.message_user(request, f"Re-queued {done} task(s).", messages.SUCCESS)
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            service=lambda task: services.task_requeue(task=task),
+            label=lambda task: str(task.id),
+            done="Re-queued {count} task(s).",
+        )
 
 
 @admin.register(Lane)
