@@ -86,14 +86,16 @@ def image_create(*, owner: User, file: UploadedFile, name: str = "", tags: Seque
         image.file.save("original", file, save=False)
         image.save()
         _tags_set(image=image, names=tags)
+        # Before the task: on commit, `image.created` then goes out before the worker can
+        # even start, so no consumer sees `image.processed` first.
+        _after_change(
+            image=image, event="created", data={"name": image.name, "size": image.size, "tags": list(tags)}
+        )
         image.task, _ = task_create(owner=owner, kind=IMAGE_PROCESS_KIND, params={"image_id": str(image.id)})
         image.save(update_fields=["task"])
     except BaseException:
         image_files_delete(image_id=image.id)
         raise
-    _after_change(
-        image=image, event="created", data={"name": image.name, "size": image.size, "tags": list(tags)}
-    )
     logger.info("image uploaded", extra={"image_id": str(image.id), "task_id": str(image.task_id)})
     return image
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -39,10 +40,12 @@ class ImageViewSet(
         return selectors.image_list(owner=self.request.user)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
+        # The page links are absolute, so the host is part of what the answer depends on.
         query = urlencode(sorted(request.query_params.lists()), doseq=True)
+        digest = hashlib.sha256(f"{request.get_host()}?{query}".encode()).hexdigest()
         data = image_cache_get_or_build(
             owner_id=request.user.id,
-            key=f"list:{query}",
+            key=f"list:{digest}",
             build=lambda: super(ImageViewSet, self).list(request, *args, **kwargs).data,
         )
         return Response(data)

@@ -107,6 +107,13 @@ def detail(client, image_id: str) -> dict:
     return client.get(f"/api/images/{image_id}/").json()
 
 
+def finished_task(client, task_id: str) -> dict:
+    return wait_for(
+        lambda: (t := client.get(f"/api/tasks/{task_id}/").json())["finished_at"] and t,
+        what="the task to finish",
+    )
+
+
 def test_phone_photo_upload_process_rename_delete_with_events(
     worker, owner, owner_client, made_images, events, start_listener
 ):
@@ -139,7 +146,7 @@ def test_phone_photo_upload_process_rename_delete_with_events(
         picture = PILImage.open(io.BytesIO(b"".join(response)))
         assert picture.size == sizes[rendition["name"]]
         assert (picture.mode == "L") is (rendition["name"] == "grayscale")
-    task = owner_client.get(f"/api/tasks/{image['task']}/").json()
+    task = finished_task(owner_client, image["task"])  # the task is written after the image
     assert (task["kind"], task["status"]) == ("image_process", "succeeded")
 
     response = owner_client.patch(
@@ -190,9 +197,9 @@ def test_original_damaged_in_storage_marks_image_and_task_failed(worker, owner_c
     assert image["status"] == "failed"
     assert "truncated" in image["error"]
     assert image["renditions"] == []
-    task = owner_client.get(f"/api/tasks/{image['task']}/").json()
+    task = finished_task(owner_client, image["task"])
     assert (task["status"], task["error"]) == ("failed", image["error"])
-    processed = events.wait_for_events(2)[1]
+    processed = events.wait_for_events(2)[1]  # image.created always goes out first
     assert processed["event"] == "image.processed"
     assert processed["data"] == {"status": "failed", "error": image["error"]}
 
