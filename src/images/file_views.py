@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import AsyncIterator
+from typing import Any
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
@@ -27,8 +28,9 @@ ORIGINAL = "original"
 CHUNK_SIZE = 64 * 1024
 
 
-def _unauthorized(detail: str) -> JsonResponse:
-    response = JsonResponse({"detail": detail}, status=401)
+def _unauthorized(detail: Any) -> JsonResponse:
+    # A bad token's detail is already a dict ({"detail", "code", "messages"}), as DRF sends it.
+    response = JsonResponse(detail if isinstance(detail, dict) else {"detail": detail}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 
@@ -57,7 +59,7 @@ async def image_file(request: HttpRequest, pk: UUID) -> HttpResponse:
     try:
         user = await _authenticate(request)
     except AuthenticationFailed as exc:
-        return _unauthorized(str(exc.detail))
+        return _unauthorized(exc.detail)
     if user is None:
         return _unauthorized("Authentication credentials were not provided.")
     image = await image_get_for_download(owner=user, image_id=pk)

@@ -105,10 +105,10 @@ def image_update(*, image: Image, name: str | None = None, tags: Sequence[str] |
     changed: dict[str, Any] = {}
     if name is not None:
         image.name = changed["name"] = name.strip()
-        image.save(update_fields=["name", "updated_at"])
     if tags is not None:
         _tags_set(image=image, names=tags)
         changed["tags"] = list(tags)
+    image.save(update_fields=["name", "updated_at"])
     _after_change(image=image, event="updated", data=changed)
     return image
 

@@ -7,9 +7,11 @@ tests/images/test_images_e2e.py goes through a real worker.
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from PIL import Image as PILImage
+from rest_framework_simplejwt.tokens import AccessToken
 
 from images.models import Image
 from images.processing import image_process_run
@@ -333,6 +335,7 @@ def test_anonymous_and_forged_tokens_get_401(owner_client, anon_client):
     anon_client.credentials(HTTP_AUTHORIZATION="Bearer not.a.token")
     response, _ = download(anon_client, image["id"])
     assert response.status_code == 401
+    assert response.json()["detail"] == anon_client.get(url).json()["detail"]  # as the DRF views say it
     assert anon_client.get(url).status_code == 401
 
 
@@ -369,3 +372,25 @@ def test_oversized_body_is_413_before_it_is_read(owner_client, media_root, setti
     assert response.json()["detail"] == "Images may be at most 1,000 bytes."
     assert not Image.objects.exists()
     assert files_under(media_root) == []
+
+
+def expired_token(user) -> str:
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+    return str(token)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [expired_token, lambda user: "forged." + str(AccessToken.for_user(user)).split(".", 1)[1]],
+    ids=["expired", "forged"],
+)
+@pytest.mark.parametrize("path", ["", "file/", "file/?rendition=100x100"])
+def test_expired_or_forged_token_is_401_on_every_image_endpoint(
+    owner, owner_client, anon_client, token, path
+):
+    image = uploaded(owner_client)
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token(owner)}")
+    response = anon_client.get(f"/api/images/{image['id']}/{path}")
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
