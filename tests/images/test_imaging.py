@@ -47,6 +47,12 @@ def test_fit_inside_keeps_aspect_and_never_enlarges(size, box, expected):
         ("BMP", "RGB"),
         ("TIFF", "RGB"),
         ("JPEG", "L"),
+        ("JPEG", "CMYK"),
+        ("TIFF", "CMYK"),
+        ("PNG", "I;16"),
+        ("PNG", "LA"),
+        ("PNG", "1"),
+        ("WEBP", "RGBA"),
     ],
 )
 def test_every_supported_format_gets_all_renditions(fmt, mode):
