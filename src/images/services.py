@@ -36,7 +36,8 @@ IMAGE_PROCESS_KIND = "image_process"
 
 
 def _after_change(*, image: Image, event: str, data: dict[str, Any]) -> None:
-    transaction.on_commit(partial(image_cache_invalidate, owner_id=image.owner_id))
+    # robust: the change is committed; a cache outage is logged, not turned into a 500.
+    transaction.on_commit(partial(image_cache_invalidate, owner_id=image.owner_id), robust=True)
     image_event_publish(event=event, image_id=image.id, owner_id=image.owner_id, data=data)
 
 
@@ -124,7 +125,7 @@ def image_delete(*, image: Image) -> None:
         # The worker may have claimed it meanwhile: then it finds the image gone.
         with suppress(ApplicationError):
             task_cancel(task=task)
-    transaction.on_commit(partial(image_files_delete, image_id=image_id))
+    transaction.on_commit(partial(image_files_delete, image_id=image_id), robust=True)
     _after_change(image=image, event="deleted", data={"name": image.name})
 
 
