@@ -156,7 +156,7 @@ def renditions_make(
 
     renditions = []
     shrunk: dict[int, PILImage.Image] = {}
-    for size in sorted(sizes, reverse=True):
+    for size in sorted(sizes):
         # From the original's size, so a draft decode a few pixels larger changes nothing.
         target = fit_inside(info.width, info.height, size)
         shrunk[size] = (
@@ -166,5 +166,5 @@ def renditions_make(
         )
         renditions.append(_encode(f"{size}x{size}", shrunk[size], alpha=alpha))
     gray = shrunk[largest].convert("LA" if alpha else "L")
-    # Smallest first, as rendition_names() lists them; made largest first above.
-    return info, [*reversed(renditions), _encode(GRAYSCALE, gray, alpha=alpha)]
+    renditions.append(_encode(GRAYSCALE, gray, alpha=alpha))
+    return info, renditions
