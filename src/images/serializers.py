@@ -27,6 +27,12 @@ class TagsField(serializers.ListField):
         )
         super().__init__(**kwargs)
 
+    def to_representation(self, data: Any) -> list[str]:
+        # An image's tags (a related manager) when a form shows the current values.
+        if hasattr(data, "all"):
+            return [tag.name for tag in data.all()]
+        return super().to_representation(data)
+
     def to_internal_value(self, data: Any) -> list[str]:
         if isinstance(data, str):
             data = [data]

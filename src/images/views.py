@@ -34,6 +34,15 @@ class ImageViewSet(
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     queryset = Image.objects.none()
 
+    def get_serializer_class(self):
+        # The browsable API builds its POST and PUT forms from this: offer the right fields.
+        method = self.request.method if self.request is not None else "GET"
+        if method == "POST":
+            return ImageCreateSerializer
+        if method in ("PUT", "PATCH"):
+            return ImageUpdateSerializer
+        return ImageSerializer
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Image.objects.none()

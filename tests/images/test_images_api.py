@@ -394,3 +394,14 @@ def test_expired_or_forged_token_is_401_on_every_image_endpoint(
     response = anon_client.get(f"/api/images/{image['id']}/{path}")
     assert response.status_code == 401
     assert response.json()["code"] == "token_not_valid"
+
+
+def test_browsable_api_offers_upload_and_edit_forms(owner, owner_client):
+    image = uploaded(owner_client, tags="sea")
+    owner_client.force_authenticate(owner)
+    page = owner_client.get("/api/images/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert 'name="file"' in page.content.decode()
+    page = owner_client.get(f"/api/images/{image['id']}/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert 'name="name"' in page.content.decode() and 'name="file"' not in page.content.decode()
