@@ -55,7 +55,7 @@ def _project() -> tuple[float, list[float]]:
 def _baseline() -> tuple[float, list[float]]:
     import redis
 
-    from bench import noop_broker
+    from bench import _noop_broker as noop_broker
 
     results = redis.Redis.from_url(os.environ["REDIS_URL"])
     results.delete(noop_broker.RESULTS_KEY)
@@ -65,7 +65,7 @@ def _baseline() -> tuple[float, list[float]]:
             sys.executable,
             "-m",
             "dramatiq",
-            "bench.noop_broker",
+            "bench._noop_broker",
             "--processes",
             str(PROCESSES),
             "--threads",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -51,6 +52,11 @@ class WorkerProcess:
     @property
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def log_records(self) -> list[dict]:
+        """The JSON log records written so far; a line still being written is left out."""
+        complete = self.log.rpartition("\n")[0]
+        return [json.loads(line) for line in complete.splitlines() if line.startswith("{")]
 
     def child_pids(self) -> list[int]:
         """The worker processes under dramatiq's supervisor."""

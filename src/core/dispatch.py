@@ -8,7 +8,7 @@ the row it works on exists.
 from __future__ import annotations
 
 import logging
-from functools import partial
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dramatiq
@@ -17,18 +17,26 @@ from dramatiq.brokers.stub import StubBroker
 
 logger = logging.getLogger(__name__)
 
+# The RabbitMQ broker keeps one connection per thread, and under ASGI Django runs each
+# request's sync code on a thread of its own: sending from there would open, and leave open,
+# a connection per request. Sends go through these few long-lived threads instead.
+_senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dramatiq-send")
+
 
 def send_actor(actor_name: str, /, *args: Any, delay_ms: int | None = None, **kwargs: Any) -> None:
-    """Enqueue now. Use `enqueue_on_commit` from code that writes rows."""
+    """Enqueue now, waiting for the broker's confirm. Code that writes rows uses enqueue_on_commit."""
     actor = dramatiq.get_broker().get_actor(actor_name)
-    actor.send_with_options(args=args, kwargs=kwargs, delay=delay_ms)
+    _senders.submit(actor.send_with_options, args=args, kwargs=kwargs, delay=delay_ms).result()
     logger.debug("enqueued %s", actor_name, extra={"actor": actor_name})
 
 
 def enqueue_on_commit(actor_name: str, /, *args: Any, **kwargs: Any) -> None:
+    def send() -> None:
+        send_actor(actor_name, *args, **kwargs)
+
     # robust: a broker outage after commit is logged, not turned into a 500 for a request
     # whose row is already saved; the row can be re-queued (admin action) once it is back.
-    transaction.on_commit(partial(send_actor, actor_name, *args, **kwargs), robust=True)
+    transaction.on_commit(send, robust=True)
 
 
 def drain_in_process_broker() -> None:

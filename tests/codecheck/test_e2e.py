@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import threading
 
@@ -22,7 +21,7 @@ FILES = "/api/codecheck/files/"
 
 
 def log_messages(worker) -> list[str]:
-    return [json.loads(line)["message"] for line in worker.log.splitlines() if line.startswith("{")]
+    return [record["message"] for record in worker.log_records()]
 
 
 def file_status(client, file_id: int) -> str:

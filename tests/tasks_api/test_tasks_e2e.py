@@ -45,7 +45,10 @@ def test_cancelled_task_never_runs(worker, owner_client):
         task_id = response.json()["id"]
         assert owner_client.post(f"/api/tasks/{task_id}/cancel/").status_code == 200
     wait_for(
-        lambda: any("task skipped" in line and task_id in line for line in worker.log.splitlines()),
+        lambda: any(
+            r["message"] == "task skipped: not queued" and r.get("task_id") == task_id
+            for r in worker.log_records()
+        ),
         what="the worker to receive the cancelled task's message",
     )
     row = Task.objects.get(id=task_id)

@@ -1,6 +1,6 @@
 """The raw Dramatiq baseline: a no-op actor on a plain RabbitMQ broker, no Django, no database.
 
-Run as `dramatiq bench.noop_broker`. The actor only records when it ran (one Redis RPUSH),
+Run as `dramatiq bench._noop_broker`. The actor only records when it ran (one Redis RPUSH),
 so the bench can compute latency from enqueue to completion.
 """
 
