@@ -102,6 +102,8 @@ def start_web(*, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, s
             "core.asgi:application",
             "--port",
             str(port),
+            "--workers",
+            "2",
             "--lifespan",
             "off",
             "--no-access-log",
