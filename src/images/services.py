@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from contextlib import suppress
-from functools import partial
 from pathlib import PurePath
 from typing import Any
 from uuid import UUID
@@ -37,7 +36,10 @@ IMAGE_PROCESS_KIND = "image_process"
 
 def _after_change(*, image: Image, event: str, data: dict[str, Any]) -> None:
     # robust: the change is committed; a cache outage is logged, not turned into a 500.
-    transaction.on_commit(partial(image_cache_invalidate, owner_id=image.owner_id), robust=True)
+    # (A lambda, not functools.partial: Django's robust on_commit logs the callback's
+    # __qualname__, which a partial lacks, and would turn the failure into a 500.)
+    owner_id = image.owner_id
+    transaction.on_commit(lambda: image_cache_invalidate(owner_id=owner_id), robust=True)
     image_event_publish(event=event, image_id=image.id, owner_id=image.owner_id, data=data)
 
 
@@ -125,7 +127,7 @@ def image_delete(*, image: Image) -> None:
         # The worker may have claimed it meanwhile: then it finds the image gone.
         with suppress(ApplicationError):
             task_cancel(task=task)
-    transaction.on_commit(partial(image_files_delete, image_id=image_id), robust=True)
+    transaction.on_commit(lambda: image_files_delete(image_id=image_id), robust=True)
     _after_change(image=image, event="deleted", data={"name": image.name})
 
 

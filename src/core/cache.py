@@ -1,0 +1,71 @@
+"""Redis as a cache that fails open.
+
+Everything that uses the cache (API throttles, cached image reads) treats it as an
+optimisation: when Redis is unreachable, reads miss and writes are dropped, with a
+warning in the log, so an outage makes the service slower instead of answering 500.
+`/readyz` still reports the cache as down.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+WARN_EVERY_SECONDS = 10.0
+_last_warning = 0.0
+
+
+def _warn(operation: str, exc: Exception) -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= WARN_EVERY_SECONDS:  # one line per outage burst, not per call
+        _last_warning = now
+        logger.warning(
+            "cache unavailable, carrying on without it", extra={"operation": operation, "error": str(exc)}
+        )
+
+
+def _fail_open(fallback: Callable[..., Any]) -> Callable:
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except RedisError as exc:
+                _warn(method.__name__, exc)
+                return fallback(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _missing_counter(key: str, delta: int) -> int:
+    raise ValueError(f"Key {key!r} not found (the cache is unavailable)")
+
+
+class FailOpenRedisCacheClient(RedisCacheClient):
+    add = _fail_open(lambda *a, **k: False)(RedisCacheClient.add)
+    get = _fail_open(lambda key, default: default)(RedisCacheClient.get)
+    set = _fail_open(lambda *a, **k: None)(RedisCacheClient.set)
+    touch = _fail_open(lambda *a, **k: False)(RedisCacheClient.touch)
+    delete = _fail_open(lambda *a, **k: False)(RedisCacheClient.delete)
+    get_many = _fail_open(lambda *a, **k: {})(RedisCacheClient.get_many)
+    has_key = _fail_open(lambda *a, **k: False)(RedisCacheClient.has_key)
+    incr = _fail_open(_missing_counter)(RedisCacheClient.incr)
+    set_many = _fail_open(lambda data, timeout: list(data))(RedisCacheClient.set_many)
+    delete_many = _fail_open(lambda *a, **k: None)(RedisCacheClient.delete_many)
+    clear = _fail_open(lambda *a, **k: False)(RedisCacheClient.clear)
+
+
+class FailOpenRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = FailOpenRedisCacheClient
