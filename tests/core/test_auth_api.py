@@ -65,6 +65,18 @@ def test_login_returns_token_pair_that_authenticates(anon_client, owner):
     assert set(me.json()) == {"id", "email", "date_joined"}
 
 
+@pytest.mark.parametrize(
+    "typed", ["Mixed.Case@Example.com", "mixed.case@example.com", "MIXED.CASE@EXAMPLE.COM"]
+)
+def test_login_matches_the_email_whatever_its_case(anon_client, typed):
+    assert (
+        anon_client.post(REGISTER, {"email": "Mixed.Case@Example.com", "password": PASSWORD}).status_code
+        == 201
+    )
+    response = anon_client.post(TOKEN, {"email": typed, "password": PASSWORD})
+    assert response.status_code == 200, response.json()
+
+
 def test_login_wrong_password_is_401(anon_client, owner):
     response = anon_client.post(TOKEN, {"email": "owner@example.com", "password": "wrong-password"})
     assert response.status_code == 401
