@@ -26,7 +26,7 @@ from core.dispatch import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.models import User
 from tasks_api import registry
-from tasks_api.models import FINISHED_STATUSES, Task, TaskStatus
+from tasks_api.models import FINISHED_STATUSES, Task, TaskEmail, TaskStatus
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,8 @@ def task_requeue(*, task: Task) -> Task:
         raise ApplicationError(
             f"The task is {task.status}; only failed or cancelled tasks can be re-queued.", status_code=409
         )
+    # A new run mails its own outcome: the last run's mail must not count as this one's.
+    TaskEmail.objects.filter(task=task).delete()
     task_kind = registry.get(task.kind)
     if task_kind.on_queue is not None:
         task_kind.on_queue(task)  # the back of its queue, not its old place ahead of newer tasks

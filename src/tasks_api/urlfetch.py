@@ -52,11 +52,33 @@ class Target:
         return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
 
 
+# IPv6 prefixes whose low 32 bits are an IPv4 address the packet ends up at: NAT64
+# (RFC 6052, RFC 8215) and IPv4-translated addresses (RFC 2765).
+_IPV4_IN_LOW_BITS = [
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("::ffff:0:0:0/96"),
+]
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, when it carries one."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if any(ip in network for network in _IPV4_IN_LOW_BITS) or 1 < int(ip) <= 0xFFFFFFFF:
+        # The last test is an IPv4-compatible address, ::a.b.c.d (deprecated, still routed).
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def is_public_address(address: str) -> bool:
+    """Whether `address` (and any IPv4 address inside it) is a public unicast address."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = _embedded_ipv4(ip) or ip
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
 
 def check_url_shape(url: str) -> tuple[str, str, int]:

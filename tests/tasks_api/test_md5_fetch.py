@@ -13,7 +13,7 @@ import pytest
 
 from tasks_api.md5 import md5_of_url, md5_run
 from tasks_api.models import Task, TaskEmail, TaskStatus
-from tasks_api.services import PermanentTaskError, TransientTaskError
+from tasks_api.services import PermanentTaskError, TransientTaskError, task_requeue
 from tasks_api.urlfetch import is_public_address
 from tests.tasks_api.conftest import generated_md5
 
@@ -159,6 +159,18 @@ def test_the_checked_address_is_the_one_connected_to(site, monkeypatch):
         ("fe80::1%eth0", False),
         ("fc00::1", False),
         ("::ffff:10.0.0.1", False),
+        # IPv6 forms that carry a private IPv4 address inside them.
+        ("::127.0.0.1", False),
+        ("::ffff:0:7f00:1", False),
+        ("64:ff9b::7f00:1", False),
+        ("64:ff9b::a9fe:a9fe", False),
+        ("64:ff9b:1::a00:1", False),
+        ("2002:7f00:1::", False),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),
+        # ... and the same forms around a public one stay public, except 6to4 and Teredo
+        # relays, which are reserved ranges and refused.
+        ("64:ff9b::808:808", True),
+        ("2606:4700:4700::1111", True),
     ],
 )
 def test_which_addresses_count_as_public(address, public):
@@ -196,6 +208,23 @@ def test_a_message_run_twice_mails_once(md5_task, smtp):
     body = message.get_content()
     assert first["md5"] in body and task.params["url"] in body and "Size: 10 bytes" in body
     assert TaskEmail.objects.get(task=task).sent_at is not None
+
+
+@pytest.mark.django_db
+def test_a_requeued_task_mails_its_new_outcome(md5_task, smtp):
+    task = md5_task("/status/404")
+    with pytest.raises(PermanentTaskError):
+        md5_run(task, can_retry=True)
+    Task.objects.filter(id=task.id).update(status=TaskStatus.FAILED)
+    task_requeue(task=task)
+    task.params["url"] = task.params["url"].replace("/status/404", "/file/a")
+    Task.objects.filter(id=task.id).update(status=TaskStatus.RUNNING, params=task.params)
+    task.refresh_from_db()
+    result = md5_run(task, can_retry=True)
+    assert result["emailed"] is True
+    failure, success = smtp.messages
+    assert failure["Subject"].endswith("failed")
+    assert result["md5"] in success["Subject"]
 
 
 @pytest.mark.django_db
