@@ -8,6 +8,7 @@ The configuration is the project's (settings), never a config file lying around.
 
 from __future__ import annotations
 
+import io
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -82,15 +83,27 @@ def _style_guide() -> tuple[legacy.StyleGuide, list[Violation]]:
     return cached[1], cached[2]
 
 
+def _source_path() -> Path:
+    if getattr(_local, "directory", None) is None:
+        _local.directory = Path(tempfile.mkdtemp(prefix="codecheck-"))
+    return _local.directory / "source.py"
+
+
 def check_source(source: str) -> list[Issue]:
     """Run flake8 on `source`; the issues come sorted by line, column and code."""
     guide, violations = _style_guide()
     violations.clear()
-    with tempfile.TemporaryDirectory(prefix="codecheck-") as tmp:
-        path = Path(tmp) / "source.py"
-        path.write_text(source, encoding="utf-8", newline="")
+    # One path per thread: flake8 keeps statistics per file name for the guide's life, so a
+    # fresh name per check would grow the worker's memory without end.
+    path = _source_path()
+    path.write_text(source, encoding="utf-8", newline="")
+    try:
         guide.check_files([str(path)])
-    lines = source.splitlines()
+    finally:
+        path.unlink()
+    # Lines as flake8 counts them (universal newlines only; str.splitlines would also split
+    # on form feeds and other separators and shift the text matched to an issue).
+    lines = io.StringIO(source, newline=None).read().split("\n")
     issues = [
         Issue(
             line=v.line_number,

@@ -77,3 +77,22 @@ def test_output_is_deterministic():
         {"line": 2, "column": 2, "code": "E225", "message": "missing whitespace around operator"},
         {"line": 4, "column": 1, "code": "E302", "message": "expected 2 blank lines, found 1"},
     ]
+
+
+def test_issue_text_follows_flake8_line_numbers_past_a_form_feed():
+    # flake8 counts only real newlines; a form feed inside a line must not shift the text.
+    issues = check_source("import os\n\x0c\nx=1\n")
+    e225 = next(issue for issue in issues if issue.code == "E225")
+    assert e225.line == 3
+    assert e225.text == "x=1"
+
+
+def test_repeated_checks_do_not_grow_flake8_statistics():
+    from codecheck.checker import _style_guide
+
+    check_source("x=1\n")
+    guide, _ = _style_guide()
+    before = len(guide._application.guide.stats._store)
+    for _ in range(20):
+        check_source("x=1\n")
+    assert len(guide._application.guide.stats._store) == before
