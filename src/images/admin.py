@@ -58,6 +58,18 @@ class ImageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # uploads go through the API, which checks the file
 
+    def save_model(self, request, obj: Image, form, change: bool) -> None:
+        """Saved in save_related, once the form's tags are known too."""
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        # Through the service, as the API does: it clears the owner's cached reads and
+        # publishes image.updated.
+        services.image_update(
+            image=form.instance,
+            name=form.cleaned_data["name"],
+            tags=[tag.name for tag in form.cleaned_data["tags"]],
+        )
+
     def delete_model(self, request, obj: Image) -> None:
         services.image_delete(image=obj)
 

@@ -38,3 +38,18 @@ def test_delete_in_the_admin_removes_the_files(
 
 def test_uploads_go_through_the_api_not_the_admin(admin_client):
     assert admin_client.get("/admin/images/image/add/").status_code == 403
+
+
+def test_edit_in_the_admin_goes_through_the_service(
+    admin_client, owner_client, django_capture_on_commit_callbacks
+):
+    image = uploaded(owner_client, name="before")
+    assert owner_client.get(f"/api/images/{image['id']}/").json()["name"] == "before"  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/images/image/{image['id']}/change/", {"name": "after", "tags": []}
+        )
+    assert response.status_code == 302
+    detail = owner_client.get(f"/api/images/{image['id']}/").json()
+    assert detail["name"] == "after"
+    assert detail["tags"] == []
