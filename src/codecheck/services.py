@@ -232,7 +232,7 @@ def codecheck_sweep(*, budget_seconds: float = SWEEP_BUDGET_SECONDS) -> int:
 
 
 def _report_message(check: Check) -> EmailMultiAlternatives:
-    first = not Check.objects.filter(file_id=check.file_id, version__lt=check.version).exists()
+    first = not Check.objects.filter(file_id=check.file_id, id__lt=check.id).exists()
     context = {"check": check, "file": check.file, "first_check": first}
     verdict = "passed" if check.result == CheckResult.PASSED else f"failed with {check.issue_count} issue(s)"
     message = EmailMultiAlternatives(

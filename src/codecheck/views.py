@@ -42,6 +42,7 @@ class CodeFileViewSet(
     serializer_class = CodeFileSerializer
     filterset_class = CodeFileFilter
     queryset = CodeFile.objects.none()
+    lookup_value_regex = r"\d+"  # ids are integers: anything else is a 404, not a 500
     parser_classes = [MultiPartParser, FormParser]
     http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
@@ -122,6 +123,7 @@ class CodeFileViewSet(
 class CheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CheckSerializer
     queryset = Check.objects.none()
+    lookup_value_regex = r"\d+"
     filter_backends: list = []
 
     def get_queryset(self):

@@ -183,3 +183,18 @@ def test_anonymous_and_forged_tokens_are_401(anon_client):
     assert anon_client.get(CHECKS).status_code == 401
     anon_client.credentials(HTTP_AUTHORIZATION="Bearer forged.token.value")
     assert anon_client.get(FILES).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/codecheck/files/abc/"),
+        ("put", "/api/codecheck/files/abc/"),
+        ("delete", "/api/codecheck/files/abc/"),
+        ("post", "/api/codecheck/files/abc/check/"),
+        ("get", "/api/codecheck/files/abc/source/"),
+        ("get", "/api/codecheck/checks/abc/"),
+    ],
+)
+def test_an_id_that_is_not_a_number_is_404(owner_client, method, path):
+    assert getattr(owner_client, method)(path).status_code == 404

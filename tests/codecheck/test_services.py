@@ -173,3 +173,16 @@ def test_report_mail_compares_with_the_previous_check_only_when_there_is_one(own
     first, second = (message.get_body(("plain",)).get_content() for message in smtp.messages)
     assert "the file's first check" in first and "since the previous check" not in first
     assert "since the previous check" in second and "first check" not in second
+
+
+@pytest.mark.django_db
+def test_a_recheck_of_an_unchanged_file_is_compared_with_the_previous_check(owner, smtp):
+    code_file = make_file(owner)
+    services.codecheck_sweep()
+    services.codefile_request_check(code_file=code_file)
+    services.codecheck_sweep()
+    first, again = code_file.checks.order_by("id")
+    services.check_notify(check_id=again.id)
+    body = smtp.messages[0].get_body(("plain",)).get_content()
+    assert again.version == first.version
+    assert "since the previous check" in body
