@@ -7,7 +7,7 @@ from django.conf import settings
 from periodiq import cron
 
 from actors.base import TASK_RETRY_OPTIONS, can_retry
-from tasks_api.services import Outcome, task_execute, tasks_prune
+from tasks_api.services import Outcome, task_execute, tasks_prune, tasks_redispatch
 from tasks_api.sleep import sleep_run
 
 
@@ -26,3 +26,14 @@ def sleep_task(task_id: str) -> None:
 )
 def prune_tasks() -> None:
     tasks_prune()
+
+
+@dramatiq.actor(
+    actor_name="redispatch_tasks",
+    queue_name="maintenance",
+    periodic=cron(settings.TASK_REDISPATCH_CRON),
+    max_retries=0,
+    time_limit=300_000,
+)
+def redispatch_tasks() -> None:
+    tasks_redispatch()

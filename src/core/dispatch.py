@@ -35,7 +35,8 @@ def enqueue_on_commit(actor_name: str, /, *args: Any, **kwargs: Any) -> None:
         send_actor(actor_name, *args, **kwargs)
 
     # robust: a broker outage after commit is logged, not turned into a 500 for a request
-    # whose row is already saved; the row can be re-queued (admin action) once it is back.
+    # whose row is already saved; recovering the lost message is the caller's business
+    # (tasks are sent again by tasks_api.services.tasks_redispatch).
     transaction.on_commit(send, robust=True)
 
 

@@ -198,6 +198,10 @@ EMBEDDED_WORKER_THREADS = env.int("EMBEDDED_WORKER_THREADS", default=4)
 
 TASK_RETENTION_DAYS = env.int("TASK_RETENTION_DAYS", default=30)
 TASK_PRUNE_CRON = env.str("TASK_PRUNE_CRON", default="17 3 * * *")
+# A queued task whose message the broker never confirmed (it was down at commit time) is
+# sent again by a periodic actor once it is this old.
+TASK_REDISPATCH_AFTER_SECONDS = env.int("TASK_REDISPATCH_AFTER_SECONDS", default=120)
+TASK_REDISPATCH_CRON = env.str("TASK_REDISPATCH_CRON", default="*/2 * * * *")
 # Longest a single sleep message runs before it hands over to a fresh message, so no
 # delivery stays unacknowledged near RabbitMQ's 30-minute consumer_timeout.
 SLEEP_SLICE_SECONDS = env.int("SLEEP_SLICE_SECONDS", default=300)

@@ -25,6 +25,7 @@ class TaskAdmin(admin.ModelAdmin):
         "progress",
         "attempts",
         "idempotency_key",
+        "dispatched_at",
         "created_at",
         "started_at",
         "finished_at",

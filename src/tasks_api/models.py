@@ -30,6 +30,9 @@ class Task(models.Model):
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0 to 100.")
     attempts = models.PositiveIntegerField(default=0, help_text="How many times a worker started it.")
     idempotency_key = models.CharField(max_length=255, blank=True)
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the broker confirmed the task's message; empty until then."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

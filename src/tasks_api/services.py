@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from dramatiq.middleware import TimeLimitExceeded
 
-from core.dispatch import enqueue_on_commit
+from core.dispatch import send_actor
 from core.exceptions import ApplicationError
 from core.models import User
 from tasks_api import registry
@@ -46,6 +46,42 @@ class Outcome(enum.Enum):
 
 
 Handler = Callable[[Task], "dict[str, Any] | Outcome"]
+
+
+def _dispatch(*, task_id: UUID | str, kind: str) -> None:
+    send_actor(registry.get(kind).actor_name, str(task_id))
+    Task.objects.filter(id=task_id).update(dispatched_at=timezone.now())
+
+
+def _dispatch_on_commit(*, task: Task) -> None:
+    task_id, kind = task.id, task.kind
+    # robust: with the broker down the row is committed all the same and the request still
+    # answers; the task keeps no dispatched_at, and tasks_redispatch sends it later.
+    transaction.on_commit(lambda: _dispatch(task_id=task_id, kind=kind), robust=True)
+
+
+def tasks_redispatch(*, older_than_seconds: int | None = None) -> int:
+    """Send again the queued tasks whose message never reached the broker; returns how many.
+
+    Safe to run while the first send is still under way: a task that gets two messages is
+    claimed once (task_start), and the second message finds it started or finished.
+    """
+    seconds = settings.TASK_REDISPATCH_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    stale = Task.objects.filter(
+        status=TaskStatus.QUEUED, dispatched_at__isnull=True, created_at__lt=cutoff
+    ).values_list("id", "kind")[:1000]
+    sent = 0
+    for task_id, kind in stale:
+        try:
+            _dispatch(task_id=task_id, kind=kind)
+        except Exception:
+            logger.exception("task not re-dispatched", extra={"task_id": str(task_id)})
+            break  # the broker is still away: the next run tries again
+        sent += 1
+    if sent:
+        logger.warning("tasks re-dispatched", extra={"count": sent})
+    return sent
 
 
 @transaction.atomic
@@ -73,7 +109,7 @@ def task_create(
         if idempotency_key and existing is not None:
             return existing, False
         raise
-    enqueue_on_commit(task_kind.actor_name, str(task.id))
+    _dispatch_on_commit(task=task)
     logger.info("task created", extra={"task_id": str(task.id), "kind": kind})
     return task, True
 
@@ -102,6 +138,7 @@ def task_requeue(*, task: Task) -> Task:
         progress=0,
         started_at=None,
         finished_at=None,
+        dispatched_at=None,
     )
     task.refresh_from_db()
     if not changed:
@@ -113,7 +150,7 @@ def task_requeue(*, task: Task) -> Task:
     task_kind = registry.get(task.kind)
     if task_kind.on_queue is not None:
         task_kind.on_queue(task)  # the back of its queue, not its old place ahead of newer tasks
-    enqueue_on_commit(task_kind.actor_name, str(task.id))
+    _dispatch_on_commit(task=task)
     logger.info("task re-queued", extra={"task_id": str(task.id)})
     return task
 
