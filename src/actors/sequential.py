@@ -7,10 +7,18 @@ import dramatiq
 from tasks_api.sequential import sequential_step
 
 
-# No retries: a waiting task sends itself again (that is how it waits), and the handler
-# only waits, so nothing in it fails in a way another try would fix. A slice lasts at most
-# SLEEP_SLICE_SECONDS, well inside the time limit.
-@dramatiq.actor(actor_name="sequential_task", queue_name="tasks", max_retries=0, time_limit=600_000)
+# A waiting task sends itself again (that is how it waits). Retries are for the rest: a
+# database or broker error would otherwise drop the task's only message and leave it
+# queued for good; running a step twice is safe, the lease decides who runs. A slice lasts
+# at most SLEEP_SLICE_SECONDS, well inside the time limit.
+@dramatiq.actor(
+    actor_name="sequential_task",
+    queue_name="tasks",
+    max_retries=10,
+    min_backoff=1_000,
+    max_backoff=30_000,
+    time_limit=600_000,
+)
 def sequential_task(task_id: str) -> None:
     step = sequential_step(task_id=task_id)
     if step.wake is not None:

@@ -222,7 +222,10 @@ MD5_ALLOW_PRIVATE = env.bool("MD5_ALLOW_PRIVATE", default=False)
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=20 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
 IMAGE_RENDITION_SIZES = env.list("IMAGE_RENDITION_SIZES", cast=int, default=[100, 500])
-IMAGE_CACHE_SECONDS = env.int("IMAGE_CACHE_SECONDS", default=300)
+# Image reads are cached only where every process shares the cache: with separate worker
+# processes (RABBITMQ_URL) and a per-process cache (no REDIS_URL), a worker could not clear
+# the web process's copy, and readers would see `processing` after the image was ready.
+IMAGE_CACHE_SECONDS = env.int("IMAGE_CACHE_SECONDS", default=300 if REDIS_URL or not RABBITMQ_URL else 0)
 IMAGE_EVENTS_EXCHANGE = env.str("IMAGE_EVENTS_EXCHANGE", default="images")
 IMAGE_EVENTS_QUEUE = env.str("IMAGE_EVENTS_QUEUE", default="image-events")
 # Code checks
