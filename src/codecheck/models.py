@@ -67,6 +67,11 @@ class Check(models.Model):
     fixed_issues = models.PositiveIntegerField()
     email_sent = models.BooleanField(default=False)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    notify_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the broker confirmed the report-mail message; empty until then.",
+    )
 
     class Meta:
         ordering = ["-finished_at", "-id"]

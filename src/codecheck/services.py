@@ -30,7 +30,7 @@ from rest_framework import status
 
 from codecheck.checker import Issue, check_source
 from codecheck.models import Check, CheckResult, CodeFile, FileStatus
-from core.dispatch import enqueue_on_commit
+from core.dispatch import enqueue_on_commit, send_actor
 from core.exceptions import ApplicationError
 from core.models import User
 
@@ -41,6 +41,8 @@ CLAIM_SECONDS = 300
 # A sweep stops claiming after this long and leaves the rest to the next one, well inside
 # the sweep actor's time limit.
 SWEEP_BUDGET_SECONDS = 240
+# A check whose report-mail message the broker has not confirmed after this long lost it.
+NOTIFY_RESEND_AFTER_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,8 @@ def _check_record(*, claim: Claim, issues: list[Issue], started_at: datetime) ->
     code_file.needs_check = False
     code_file.claim_token = code_file.claimed_until = None
     code_file.save(update_fields=["status", "needs_check", "claim_token", "claimed_until"])
-    enqueue_on_commit("codecheck_notify", check.id)
+    check_id = check.id
+    enqueue_on_commit("codecheck_notify", check_id, on_sent=lambda: _mark_notify_sent(check_id))
     logger.info(
         "code file checked",
         extra={"file_id": code_file.id, "check_id": check.id, "result": check.result, "issues": len(issues)},
@@ -216,6 +219,30 @@ def codefile_check(*, file_id: int) -> Check | None:
     return _check_claimed(claim) if claim else None
 
 
+def _mark_notify_sent(check_id: int) -> None:
+    Check.objects.filter(id=check_id).update(notify_sent_at=timezone.now())
+
+
+def checks_resend_lost_notifications(*, older_than_seconds: int = NOTIFY_RESEND_AFTER_SECONDS) -> int:
+    """Queue again the report mails whose message never reached the broker; returns how many.
+
+    The notification goes out after the check commits; a broker outage at that moment
+    loses it. Such checks have no notify_sent_at, and the next sweeps send them again.
+    """
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    lost = Check.objects.filter(notify_sent_at__isnull=True, email_sent=False, finished_at__lt=cutoff)
+    sent = 0
+    for check_id in lost.values_list("id", flat=True)[:1000]:
+        try:
+            send_actor("codecheck_notify", check_id)
+        except Exception:
+            logger.exception("report mail not queued", extra={"check_id": check_id})
+            break  # the broker is still away: the next sweep tries again
+        _mark_notify_sent(check_id)
+        sent += 1
+    return sent
+
+
 def codecheck_sweep(*, budget_seconds: float = SWEEP_BUDGET_SECONDS) -> int:
     """Check every waiting file, one claim at a time; returns how many checks were written.
 
@@ -227,7 +254,10 @@ def codecheck_sweep(*, budget_seconds: float = SWEEP_BUDGET_SECONDS) -> int:
         claims += 1
         if _check_claimed(claim):
             checked += 1
-    logger.info("code check sweep done", extra={"checked": checked, "claimed": claims})
+    resent = checks_resend_lost_notifications()
+    logger.info(
+        "code check sweep done", extra={"checked": checked, "claimed": claims, "mails_requeued": resent}
+    )
     return checked
 
 

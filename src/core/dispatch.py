@@ -8,6 +8,7 @@ the row it works on exists.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,13 +31,22 @@ def send_actor(actor_name: str, /, *args: Any, delay_ms: int | None = None, **kw
     logger.debug("enqueued %s", actor_name, extra={"actor": actor_name})
 
 
-def enqueue_on_commit(actor_name: str, /, *args: Any, **kwargs: Any) -> None:
+def enqueue_on_commit(
+    actor_name: str, /, *args: Any, on_sent: Callable[[], None] | None = None, **kwargs: Any
+) -> None:
+    """Send the actor once the transaction commits; then call `on_sent`, if given.
+
+    `on_sent` lets the caller record that the broker has the message, so that a periodic
+    sweep can send again what a broker outage at commit time lost.
+    """
+
     def send() -> None:
         send_actor(actor_name, *args, **kwargs)
+        if on_sent is not None:
+            on_sent()
 
     # robust: a broker outage after commit is logged, not turned into a 500 for a request
-    # whose row is already saved; recovering the lost message is the caller's business
-    # (tasks are sent again by tasks_api.services.tasks_redispatch).
+    # whose row is already saved; recovering the lost message is the caller's business.
     transaction.on_commit(send, robust=True)
 
 

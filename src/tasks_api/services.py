@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from dramatiq.middleware import TimeLimitExceeded
 
-from core.dispatch import send_actor
+from core.dispatch import enqueue_on_commit, send_actor
 from core.exceptions import ApplicationError
 from core.models import User
 from tasks_api import registry
@@ -48,16 +48,17 @@ class Outcome(enum.Enum):
 Handler = Callable[[Task], "dict[str, Any] | Outcome"]
 
 
-def _dispatch(*, task_id: UUID | str, kind: str) -> None:
-    send_actor(registry.get(kind).actor_name, str(task_id))
+def _mark_dispatched(task_id: UUID | str) -> None:
     Task.objects.filter(id=task_id).update(dispatched_at=timezone.now())
 
 
 def _dispatch_on_commit(*, task: Task) -> None:
-    task_id, kind = task.id, task.kind
-    # robust: with the broker down the row is committed all the same and the request still
+    # With the broker down the row is committed all the same and the request still
     # answers; the task keeps no dispatched_at, and tasks_redispatch sends it later.
-    transaction.on_commit(lambda: _dispatch(task_id=task_id, kind=kind), robust=True)
+    task_id = task.id
+    enqueue_on_commit(
+        registry.get(task.kind).actor_name, str(task_id), on_sent=lambda: _mark_dispatched(task_id)
+    )
 
 
 def tasks_redispatch(*, older_than_seconds: int | None = None) -> int:
@@ -74,10 +75,11 @@ def tasks_redispatch(*, older_than_seconds: int | None = None) -> int:
     sent = 0
     for task_id, kind in stale:
         try:
-            _dispatch(task_id=task_id, kind=kind)
+            send_actor(registry.get(kind).actor_name, str(task_id))
         except Exception:
             logger.exception("task not re-dispatched", extra={"task_id": str(task_id)})
             break  # the broker is still away: the next run tries again
+        _mark_dispatched(task_id)
         sent += 1
     if sent:
         logger.warning("tasks re-dispatched", extra={"count": sent})

@@ -186,3 +186,29 @@ def test_a_recheck_of_an_unchanged_file_is_compared_with_the_previous_check(owne
     body = smtp.messages[0].get_body(("plain",)).get_content()
     assert again.version == first.version
     assert "since the previous check" in body
+
+
+@pytest.mark.django_db
+def test_a_report_mail_lost_at_commit_is_queued_again_by_a_later_sweep(owner):
+    # In this test's transaction the after-commit send never happens: as if the broker had
+    # been down when the check committed.
+    make_file(owner)
+    services.codecheck_sweep()
+    check = Check.objects.get()
+    assert check.notify_sent_at is None
+    assert services.checks_resend_lost_notifications() == 0  # too recent to call lost
+    Check.objects.filter(id=check.id).update(finished_at=timezone.now() - timedelta(minutes=5))
+    assert services.checks_resend_lost_notifications() == 1
+    check.refresh_from_db()
+    assert check.notify_sent_at is not None
+    assert services.checks_resend_lost_notifications() == 0
+
+
+@pytest.mark.django_db
+def test_a_checked_file_marks_its_report_mail_sent_once_the_broker_has_it(
+    owner, django_capture_on_commit_callbacks
+):
+    make_file(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.codecheck_sweep()
+    assert Check.objects.get().notify_sent_at is not None
