@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from tasks_api.models import Task, TaskEmail
 from tasks_api.services import TransientTaskError
 
 logger = logging.getLogger(__name__)
+CLAIM_POLL_SECONDS = 0.2
 
 
 class EmailRefused(Exception):
@@ -48,8 +50,17 @@ def task_email_once(*, task: Task, to: str, subject: str, body: str) -> bool:
     A refused message raises EmailRefused; an unreachable server raises TransientTaskError.
     Either way the claim is dropped, so a later try may send.
     """
-    if not _claim(task=task, to=to):
-        return TaskEmail.objects.filter(task=task, sent_at__isnull=False).exists()
+    # A claim lives 2 x EMAIL_TIMEOUT (see _claim): wait no longer than one lifetime.
+    deadline = time.monotonic() + 2 * settings.EMAIL_TIMEOUT
+    while not _claim(task=task, to=to):
+        if TaskEmail.objects.filter(task=task, sent_at__isnull=False).exists():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        # Another delivery of the same message is sending right now. Its outcome is this
+        # run's too: wait for it (sent, or claim dropped so this run may send, or claim
+        # gone stale and taken over by _claim) instead of reporting "not emailed".
+        time.sleep(CLAIM_POLL_SECONDS)
     try:
         send_mail(subject, body, None, [to])
     except smtplib.SMTPRecipientsRefused as exc:

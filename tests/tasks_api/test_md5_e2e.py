@@ -6,7 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 
+from core.dispatch import send_actor
 from tasks_api.models import Task
 from tests.helpers import wait_for
 from tests.tasks_api.conftest import generated_md5
@@ -93,4 +95,22 @@ def test_a_worker_killed_mid_download_runs_it_again_and_mails_once(worker, owner
     assert done["result"]["emailed"] is True
     assert Task.objects.get(id=task_id).attempts == 2
     assert site.hits[f"/stall/{size}"] == 2
+    assert len(smtp.messages) == 1
+
+
+def test_a_message_delivered_twice_mails_once(worker, owner_client, site, smtp):
+    site.files["f"] = b"delivered twice" * 10_000
+    with transaction.atomic():
+        task_id = submit(owner_client, {"url": site.url("/file/f"), "email": "me@example.com"})
+        # The same message a second time, as when RabbitMQ redelivers an unacknowledged one.
+        transaction.on_commit(lambda: send_actor("md5_task", task_id))
+    done = finished(owner_client, task_id)
+
+    def deliveries() -> int:
+        seen = {"task started", "task skipped: not queued"}
+        return sum(1 for r in worker.log_records() if r.get("task_id") == task_id and r["message"] in seen)
+
+    wait_for(lambda: deliveries() == 2, what="the worker to take both deliveries")
+    assert done["status"] == "succeeded", done["error"]
+    assert done["result"]["emailed"] is True
     assert len(smtp.messages) == 1
