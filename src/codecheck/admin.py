@@ -26,10 +26,24 @@ class CodeFileAdmin(admin.ModelAdmin):
         "uploaded_at",
         "updated_at",
     ]
-    actions = ["recheck"]
+    actions = ["recheck", "mark_deleted"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # files come through the API or the site, which validate them
+
+    def has_delete_permission(self, request: HttpRequest, obj: CodeFile | None = None) -> bool:
+        return False  # a deleted file keeps its row and its check history: see mark_deleted
+
+    @admin.action(description="Delete the selected files (their check history stays)")
+    def mark_deleted(self, request: HttpRequest, queryset: QuerySet[CodeFile]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            service=lambda code_file: services.codefile_delete(code_file=code_file),
+            label=lambda code_file: code_file.name,
+            done="Deleted {count} file(s).",
+        )
 
     @admin.action(description="Check the selected files again now")
     def recheck(self, request: HttpRequest, queryset: QuerySet[CodeFile]) -> None:
@@ -68,3 +82,6 @@ class CheckAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # checks are written by the sweep
+
+    def has_delete_permission(self, request: HttpRequest, obj: Check | None = None) -> bool:
+        return False  # the report keeps every check

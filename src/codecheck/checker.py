@@ -17,6 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from flake8.api import legacy
 from flake8.formatting.base import BaseFormatter
+from flake8.main import application as app
+from flake8.options.parse_args import parse_args
 from flake8.violation import Violation
 
 
@@ -47,24 +49,19 @@ class _Collector(BaseFormatter):
         self.sink.append(error)
 
 
-def flake8_options() -> dict[str, object]:
-    """The options every check runs with."""
-    return {
-        "select": list(settings.CODECHECK_SELECT),
-        # A file that does not parse never passes, whatever codes are selected.
-        "extend_select": ["E999"],
-        "max_line_length": settings.CODECHECK_MAX_LINE_LENGTH,
-    }
-
-
 def flake8_command_options() -> list[str]:
-    """The same options for the `flake8` command, to compare with it (tests, benchmark)."""
-    options = flake8_options()
+    """The options every check runs with, as `flake8` command-line arguments.
+
+    The in-process checker is built from these same arguments (see _style_guide), so the
+    command given them reports exactly what a check does (tests and the benchmark rely on it).
+    """
     return [
-        "--isolated",
-        f"--select={','.join(options['select'])}",
-        f"--extend-select={','.join(options['extend_select'])}",
-        f"--max-line-length={options['max_line_length']}",
+        "--isolated",  # the project's settings, never a config file lying around
+        f"--select={','.join(settings.CODECHECK_SELECT)}",
+        # A file that does not parse never passes, whatever codes are selected.
+        "--extend-select=E999",
+        f"--max-line-length={settings.CODECHECK_MAX_LINE_LENGTH}",
+        f"--max-complexity={settings.CODECHECK_MAX_COMPLEXITY}",
     ]
 
 
@@ -72,12 +69,22 @@ _local = threading.local()
 
 
 def _style_guide() -> tuple[legacy.StyleGuide, list[Violation]]:
-    """This thread's style guide for the current options, and the list its report fills."""
-    options = flake8_options()
+    """This thread's style guide for the current options, and the list its report fills.
+
+    Built the way `legacy.get_style_guide` does it, but from command-line arguments: its
+    keyword options are set after the plugins have read theirs, so mccabe would never see
+    --max-complexity.
+    """
+    options = flake8_command_options()
     cached = getattr(_local, "guide", None)
     if cached is None or cached[0] != options:
+        application = app.Application()
+        application.plugins, application.options = parse_args(options)
+        application.make_formatter()
+        application.make_guide()
+        application.make_file_checker_manager([])
+        guide = legacy.StyleGuide(application)
         sink: list[Violation] = []
-        guide = legacy.get_style_guide(**options)
         guide.init_report(type("Collector", (_Collector,), {"sink": sink}))
         cached = _local.guide = (options, guide, sink)
     return cached[1], cached[2]
@@ -89,6 +96,12 @@ def _source_path() -> Path:
     return _local.directory / "source.py"
 
 
+def _matching_text(lines: list[str], number: int) -> str:
+    """The text of line `number` that issues are matched by: stripped, without a BOM."""
+    text = lines[number - 1] if 0 < number <= len(lines) else ""
+    return text.lstrip("\ufeff").strip()
+
+
 def check_source(source: str) -> list[Issue]:
     """Run flake8 on `source`; the issues come sorted by line, column and code."""
     guide, violations = _style_guide()
@@ -97,20 +110,27 @@ def check_source(source: str) -> list[Issue]:
     # fresh name per check would grow the worker's memory without end.
     path = _source_path()
     path.write_text(source, encoding="utf-8", newline="")
-    try:
-        guide.check_files([str(path)])
-    finally:
-        path.unlink()
     # Lines as flake8 counts them (universal newlines only; str.splitlines would also split
     # on form feeds and other separators and shift the text matched to an issue).
     lines = io.StringIO(source, newline=None).read().split("\n")
+    try:
+        guide.check_files([str(path)])
+    except (RecursionError, MemoryError) as exc:
+        # Python's own parser gives up on code nested this deeply (`a + a + ...` a hundred
+        # thousand times): the file cannot run, so it fails like any other syntax error.
+        # The guide may be left half-way through a file: the next check builds a new one.
+        _local.guide = None
+        message = f"{type(exc).__name__}: the code is nested too deeply for Python to parse"
+        return [Issue(line=1, column=1, code="E999", message=message, text=_matching_text(lines, 1))]
+    finally:
+        path.unlink()
     issues = [
         Issue(
             line=v.line_number,
             column=v.column_number,
             code=v.code,
             message=v.text,
-            text=(lines[v.line_number - 1] if 0 < v.line_number <= len(lines) else "").strip(),
+            text=_matching_text(lines, v.line_number),
         )
         for v in violations
     ]

@@ -117,6 +117,7 @@ def codefile_delete(*, code_file: CodeFile) -> CodeFile:
     code_file = CodeFile.objects.select_for_update().get(id=code_file.id)
     if code_file.status != FileStatus.DELETED:
         code_file.status = FileStatus.DELETED
+        code_file.updated_at = timezone.now()
         code_file.content = ""
         code_file.needs_check = False
         code_file.claim_token = code_file.claimed_until = None
@@ -252,8 +253,13 @@ def codecheck_sweep(*, budget_seconds: float = SWEEP_BUDGET_SECONDS) -> int:
     checked = claims = 0
     while time.monotonic() < deadline and (claim := codefile_claim()) is not None:
         claims += 1
-        if _check_claimed(claim):
-            checked += 1
+        try:
+            if _check_claimed(claim):
+                checked += 1
+        except Exception:
+            # One file that breaks the checker must not hold up everyone else's: its claim
+            # runs out and a later sweep tries it again; the log says which file it was.
+            logger.exception("code file check crashed", extra={"file_id": claim.file_id})
     resent = checks_resend_lost_notifications()
     logger.info(
         "code check sweep done", extra={"checked": checked, "claimed": claims, "mails_requeued": resent}

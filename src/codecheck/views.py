@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -109,7 +110,7 @@ class CodeFileViewSet(
         code_file = self.get_object()
         services.refuse_if_deleted(code_file)
         response = HttpResponse(code_file.content, content_type="text/x-python; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{code_file.name}"'
+        response["Content-Disposition"] = content_disposition_header(True, code_file.name)
         return response
 
 
@@ -135,6 +136,6 @@ class CheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         value = self.request.query_params.get("file", "").strip()
         if not value:
             return None
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise ApplicationError("`file` must be a file id (a whole number).")
         return int(value)

@@ -233,6 +233,7 @@ CODECHECK_MAX_BYTES = env.int("CODECHECK_MAX_BYTES", default=1024 * 1024)
 CODECHECK_SWEEP_CRON = env.str("CODECHECK_SWEEP_CRON", default="* * * * *")
 CODECHECK_MAX_LINE_LENGTH = env.int("CODECHECK_MAX_LINE_LENGTH", default=79)
 CODECHECK_SELECT = env.list("CODECHECK_SELECT", default=["E", "F", "W", "C90"])
+CODECHECK_MAX_COMPLEXITY = env.int("CODECHECK_MAX_COMPLEXITY", default=10)
 
 # --- REST framework, JWT, OpenAPI -------------------------------------------
 USER_THROTTLE_RATE = env.str("USER_THROTTLE_RATE", default="1000/min")

@@ -46,3 +46,21 @@ def test_recheck_action_queues_checked_files_and_skips_deleted_ones(admin_site, 
     assert CodeFile.objects.get(id=checked.id).needs_check
     assert services.codecheck_sweep() == 1
     assert checked.checks.count() == 2
+
+
+def test_delete_in_the_admin_keeps_rows_and_history(admin_site, owner):
+    code_file = services.codefile_create(owner=owner, upload=py_upload())
+    services.codecheck_sweep()
+    check_id = code_file.checks.get().id
+    # No hard delete: not on a file's page, not on a check's, not as the stock bulk action.
+    assert admin_site.get(f"/admin/codecheck/codefile/{code_file.id}/delete/").status_code == 403
+    assert admin_site.get(f"/admin/codecheck/check/{check_id}/delete/").status_code == 403
+    response = admin_site.post(
+        "/admin/codecheck/codefile/",
+        {"action": "mark_deleted", "_selected_action": [code_file.id]},
+        follow=True,
+    )
+    assert "Deleted 1 file(s)." in response.content.decode()
+    code_file.refresh_from_db()
+    assert (code_file.status, code_file.content) == ("deleted", "")
+    assert code_file.checks.get().id == check_id

@@ -92,11 +92,13 @@ def test_overwrite_makes_the_file_updated_with_a_new_version(owner_client):
 
 
 def test_delete_keeps_the_row_as_deleted_and_it_is_never_checked(owner_client):
-    file_id = upload(owner_client).json()["id"]
+    uploaded = upload(owner_client).json()
+    file_id = uploaded["id"]
     assert owner_client.delete(f"{FILES}{file_id}/").status_code == 204
     shown = owner_client.get(f"{FILES}{file_id}/")
     assert shown.status_code == 200
     assert shown.json()["status"] == "deleted"
+    assert shown.json()["updated_at"] > uploaded["updated_at"], "the delete is the file's latest change"
     row = CodeFile.objects.get(id=file_id)
     assert row.content == "" and not row.needs_check
     assert codecheck_sweep() == 0
@@ -134,6 +136,19 @@ def test_source_download(owner_client):
     assert response.content == DIRTY.encode()
 
 
+@pytest.mark.parametrize(
+    ("name", "disposition"),
+    [
+        ('say "hi".py', 'attachment; filename="say \\"hi\\".py"'),
+        ("café.py", "attachment; filename*=utf-8''caf%C3%A9.py"),
+    ],
+)
+def test_source_download_names_any_file_name_in_a_valid_header(owner_client, name, disposition):
+    file_id = upload(owner_client, CLEAN, name).json()["id"]
+    response = owner_client.get(f"{FILES}{file_id}/source/")
+    assert response["Content-Disposition"] == disposition
+
+
 def test_checks_report_with_issues_and_file_filter(owner_client):
     first = upload(owner_client).json()["id"]
     second = upload(owner_client, CLEAN, "clean.py").json()["id"]
@@ -157,7 +172,8 @@ def test_checks_report_with_issues_and_file_filter(owner_client):
     assert owner_client.get(f"{CHECKS}{check['id']}/").json() == check
     passed = owner_client.get(CHECKS, {"file": second}).json()["results"][0]
     assert (passed["result"], passed["issues"]) == ("passed", [])
-    assert owner_client.get(CHECKS, {"file": "abc"}).status_code == 400
+    for not_an_id in ("abc", "²", "-1", "1.5"):
+        assert owner_client.get(CHECKS, {"file": not_an_id}).status_code == 400, not_an_id
 
 
 def test_another_users_file_and_checks_are_404(owner_client, other_client):

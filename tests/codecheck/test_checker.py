@@ -96,3 +96,30 @@ def test_repeated_checks_do_not_grow_flake8_statistics():
     for _ in range(20):
         check_source("x=1\n")
     assert len(guide._application.guide.stats._store) == before
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["x = " + " + ".join(["a"] * 60_000) + "\n", "f = " + "lambda: " * 5_000 + "1\n"],
+    ids=["long-expression", "deep-lambdas"],
+)
+def test_code_too_deep_for_the_parser_is_an_e999_result(source):
+    [issue] = check_source(source)
+    assert (issue.line, issue.code) == (1, "E999")
+    assert "nested too deeply" in issue.message
+    # The checker is left in working order for the next file of the same thread.
+    assert [i.code for i in check_source(SYNTAX_ERROR)] == ["E999"]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_matched_line_text():
+    with_bom, without = check_source("\ufeffimport os\n"), check_source("import os\n")
+    assert [i.code for i in with_bom] == ["F401"]
+    assert [i.text for i in with_bom] == [i.text for i in without] == ["import os"]
+
+
+def test_complexity_over_the_setting_is_c901(settings):
+    branches = "".join(f"    if x == {n}:\n        return {n}\n" for n in range(12))
+    source = f"def f(x):\n{branches}    return -1\n"
+    assert [i.code for i in check_source(source)] == ["C901"]
+    settings.CODECHECK_MAX_COMPLEXITY = 20
+    assert check_source(source) == []

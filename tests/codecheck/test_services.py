@@ -59,6 +59,33 @@ def test_syntax_error_is_a_failed_check(owner):
 
 
 @pytest.mark.django_db
+def test_code_too_deep_to_parse_is_a_failed_check_and_the_sweep_goes_on(owner):
+    deep = make_file(owner, "x = " + " + ".join(["a"] * 60_000) + "\n", "deep.py")
+    clean = make_file(owner, CLEAN, "clean.py")
+    assert services.codecheck_sweep() == 2
+    assert [i["code"] for i in deep.checks.get().issues] == ["E999"]
+    assert clean.checks.get().result == "passed"
+
+
+@pytest.mark.django_db
+def test_a_file_that_crashes_the_checker_does_not_stop_the_sweep(owner, monkeypatch, caplog):
+    poisoned, clean = make_file(owner, DIRTY, "poisoned.py"), make_file(owner, CLEAN, "clean.py")
+    real_check_source = services.check_source
+
+    def check_source(source: str):
+        if source == DIRTY:
+            raise RuntimeError("a flake8 plugin broke")
+        return real_check_source(source)
+
+    monkeypatch.setattr(services, "check_source", check_source)
+    assert services.codecheck_sweep() == 1
+    assert clean.checks.get().result == "passed"
+    poisoned.refresh_from_db()
+    assert poisoned.needs_check and not poisoned.checks.exists()
+    assert any(r.message == "code file check crashed" and r.file_id == poisoned.id for r in caplog.records)
+
+
+@pytest.mark.django_db
 def test_a_file_overwritten_during_its_check_is_checked_again(owner):
     code_file = make_file(owner)
     claim = services.codefile_claim()
