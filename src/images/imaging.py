@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import ExifTags, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, UnidentifiedImageError
 from PIL import Image as PILImage
 
 # Pillow's format name -> the extension the original is stored under. MPO is what many
@@ -26,6 +26,16 @@ SUPPORTED_FORMATS = {
     "TIFF": "tif",
 }
 JPEG_FORMATS = {"JPEG", "MPO"}
+# What turns a picture stored with each EXIF orientation upright (as ImageOps.exif_transpose).
+TRANSPOSE_FOR_ORIENTATION = {
+    2: PILImage.Transpose.FLIP_LEFT_RIGHT,
+    3: PILImage.Transpose.ROTATE_180,
+    4: PILImage.Transpose.FLIP_TOP_BOTTOM,
+    5: PILImage.Transpose.TRANSPOSE,
+    6: PILImage.Transpose.ROTATE_270,
+    7: PILImage.Transpose.TRANSVERSE,
+    8: PILImage.Transpose.ROTATE_90,
+}
 # EXIF orientations that turn the picture by 90 degrees, swapping width and height.
 SWAPPING_ORIENTATIONS = {5, 6, 7, 8}
 GRAYSCALE = "grayscale"
@@ -43,6 +53,7 @@ class ImageInfo:
     mode: str
     width: int  # as displayed, EXIF orientation applied
     height: int
+    orientation: int = 1  # the EXIF orientation the renditions apply
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,23 @@ def fit_inside(width: int, height: int, box: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def _orientation(img: PILImage.Image) -> int:
+    """The EXIF orientation; 1 (as stored) when there is none or the EXIF block is unreadable.
+
+    Pillow parses EXIF lazily and a damaged block raises whatever its parser met (SyntaxError
+    "not a TIFF file", struct.error, ValueError...): the pixels are fine, so the picture is
+    taken upright as stored rather than refused.
+    """
+    if img.format == "PNG" and "exif" not in img.info:
+        # No eXIf chunk before the pixels; looking for one after them would decode the image.
+        return 1
+    try:
+        orientation = int(img.getexif().get(ExifTags.Base.Orientation, 1))
+    except Exception:
+        return 1
+    return orientation if orientation in TRANSPOSE_FOR_ORIENTATION else 1
+
+
 def _open(source: BinaryIO, *, max_pixels: int) -> tuple[PILImage.Image, ImageInfo]:
     """Open without decoding: the header gives the format and size to check first."""
     try:
@@ -81,7 +109,7 @@ def _open(source: BinaryIO, *, max_pixels: int) -> tuple[PILImage.Image, ImageIn
         raise InvalidImage(
             f"The image has too many pixels ({img.width}x{img.height}; at most {max_pixels:,})."
         )
-    orientation = img.getexif().get(ExifTags.Base.Orientation, 1)
+    orientation = _orientation(img)
     width, height = (img.height, img.width) if orientation in SWAPPING_ORIENTATIONS else img.size
     info = ImageInfo(
         format=img.format,
@@ -89,13 +117,14 @@ def _open(source: BinaryIO, *, max_pixels: int) -> tuple[PILImage.Image, ImageIn
         mode=img.mode,
         width=width,
         height=height,
+        orientation=orientation,
     )
     return img, info
 
 
-def _decode(img: PILImage.Image) -> None:
+def _decode(img: PILImage.Image, *, verify_only: bool = False) -> None:
     try:
-        img.load()
+        img.verify() if verify_only else img.load()
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InvalidImage(f"The image is damaged or truncated ({exc}).") from exc
 
@@ -103,14 +132,16 @@ def _decode(img: PILImage.Image) -> None:
 def image_inspect(source: BinaryIO, *, max_pixels: int) -> ImageInfo:
     """Check that `source` is a whole, supported image of acceptable size; describe it.
 
-    The pixels are decoded (a truncated file only shows then); JPEGs at 1/8 scale, which
-    still reads every byte but skips most of the work.
+    A truncated file only shows when it is read to the end. JPEGs are decoded at 1/8 scale,
+    which still reads every byte but skips most of the work; PNGs are read chunk by chunk
+    with their checksums (`verify`) without decoding pixels, which for a large PNG would take
+    hundreds of megabytes in the web process. Other formats are decoded in full.
     """
     img, info = _open(source, max_pixels=max_pixels)
     with img:
         if img.format in JPEG_FORMATS:
             img.draft(img.mode, (max(1, img.width // 8), max(1, img.height // 8)))
-        _decode(img)
+        _decode(img, verify_only=img.format == "PNG")
     return info
 
 
@@ -148,7 +179,9 @@ def renditions_make(
             img.draft(img.mode, (height, width) if swapped else (width, height))
         _decode(img)
         alpha = _has_alpha(img)
-        picture = ImageOps.exif_transpose(img)
+        # The orientation _open read, so the picture's size is the one `info` announced.
+        method = TRANSPOSE_FOR_ORIENTATION.get(info.orientation)
+        picture = img.transpose(method) if method is not None else img.copy()
     if alpha:
         picture = picture.convert("RGBA")
     elif picture.mode not in {"RGB", "L"}:

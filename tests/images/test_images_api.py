@@ -98,6 +98,19 @@ def test_phone_photo_with_exif_orientation_is_turned_upright(owner_client):
     assert red > blue  # the stored left half (red) is now on top
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
+def test_an_unreadable_exif_block_is_ignored_not_a_500(owner_client, fmt):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (400, 300), "red").save(buffer, fmt, exif=b"Exif\x00\x00not a TIFF header")
+    response = post_image(owner_client, buffer.getvalue(), f"odd.{EXTENSIONS[fmt]}")
+    assert response.status_code == 201, response.content
+    assert response.json()["resolution"] == "400x300"
+    process(response.json()["id"])
+    image = owner_client.get(f"/api/images/{response.json()['id']}/").json()
+    assert image["status"] == "ready", image["error"]
+    assert [(r["width"], r["height"]) for r in image["renditions"]] == [(100, 75), (400, 300), (400, 300)]
+
+
 @pytest.mark.parametrize(
     ("tags", "expected"),
     [
@@ -118,6 +131,7 @@ def test_tags_as_repeated_fields_or_one_comma_separated_value(owner_client, tags
         (b"hello, this is a text file", "notes.txt", {}, 400, "not an image"),
         (b"this is text with a .jpg name", "photo.jpg", {}, 400, "not an image"),
         (make_image("JPEG", (800, 600))[:3000], "cut.jpg", {}, 400, "truncated"),
+        (make_image("PNG", (800, 600), mode="RGBA")[:-30], "cut.png", {}, 400, "truncated"),
         (make_image("PNG", (8000, 8000), mode="1"), "bomb.png", {}, 400, "too many pixels"),
         (make_image("PNG", (20000, 10000), mode="1"), "bigger-bomb.png", {}, 400, "too many pixels"),
         (make_image("PPM", (50, 50)), "image.ppm", {}, 400, "PPM images are not accepted"),
@@ -129,6 +143,7 @@ def test_tags_as_repeated_fields_or_one_comma_separated_value(owner_client, tags
         "text",
         "jpg-named-text",
         "truncated-jpeg",
+        "truncated-png",
         "pixel-bomb",
         "pillow-bomb",
         "unsupported-format",

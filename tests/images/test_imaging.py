@@ -6,6 +6,7 @@ import io
 
 import pytest
 from PIL import Image as PILImage
+from PIL import ImageOps
 
 from images.imaging import InvalidImage, fit_inside, image_inspect, renditions_make
 from tests.images.conftest import make_image
@@ -130,3 +131,18 @@ def test_pixel_count_is_checked_before_decoding():
     with pytest.raises(InvalidImage, match="too many pixels"):
         image_inspect(io.BytesIO(make_image("PNG", (200, 200))), max_pixels=200 * 200 - 1)
     assert image_inspect(io.BytesIO(make_image("PNG", (200, 200))), max_pixels=200 * 200).width == 200
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_every_exif_orientation_comes_out_as_pillow_turns_it_upright(fmt, orientation):
+    content = make_image(fmt, (400, 200), orientation=orientation)
+    upright = ImageOps.exif_transpose(PILImage.open(io.BytesIO(content))).convert("RGB")
+    info, renditions = make(content, sizes=(500,))
+    assert (info.width, info.height) == upright.size
+    rendition = opened(renditions[0]).convert("RGB")
+    assert rendition.size == upright.size
+    for corner in [(5, 5), (upright.width - 6, upright.height - 6)]:
+        red, _, blue = rendition.getpixel(corner)
+        expected_red, _, expected_blue = upright.getpixel(corner)
+        assert (red > blue) is (expected_red > expected_blue), corner
