@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class UserManager(BaseUserManager["User"]):
@@ -48,6 +49,20 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        constraints = [
+            # Log-in ignores case (get_by_natural_key), so two addresses that differ only in
+            # case would make it ambiguous: the database refuses the second one.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ignoring_case",
+                violation_error_message="A user with that email address already exists.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.email
+
+    def clean(self) -> None:
+        """Store the address lower-cased, as registration does (the admin's forms come here)."""
+        super().clean()
+        self.email = self.email.lower()
