@@ -87,11 +87,22 @@ def _mail_failure(task: Task, email: str, reason: str) -> None:
         logger.warning("failure email not sent", extra={"task_id": str(task.id), "error": str(exc)})
 
 
+def _hash_of_an_earlier_attempt(task: Task) -> dict[str, Any] | None:
+    """The hash an earlier attempt computed before the mail server failed it (see md5_run)."""
+    result = task.result if isinstance(task.result, dict) else {}
+    return result if {"md5", "size", "url"} <= result.keys() else None
+
+
 def md5_run(task: Task, *, can_retry: bool) -> dict[str, Any]:
-    """Hash the task's URL and, with `email`, mail the outcome once."""
+    """Hash the task's URL and, with `email`, mail the outcome once.
+
+    When the hash is known but the mail server cannot be reached, the hash is kept on the
+    row and the task retried for the mail alone: the body is not fetched again. Once no
+    retry is left the task succeeds with the hash, `emailed` false and the reason.
+    """
     url, email = task.params["url"], task.params.get("email")
     try:
-        result = md5_of_url(url=url, task_id=task.id)
+        result = _hash_of_an_earlier_attempt(task) or md5_of_url(url=url, task_id=task.id)
     except TransientTaskError as exc:
         if email and not can_retry:
             _mail_failure(task, email, str(exc))
@@ -109,5 +120,10 @@ def md5_run(task: Task, *, can_retry: bool) -> dict[str, Any]:
                 body=f"URL: {url}\nMD5: {result['md5']}\nSize: {result['size']} bytes\n",
             )
         except EmailRefused as exc:
+            result.update(emailed=False, email_error=str(exc))
+        except TransientTaskError as exc:
+            if can_retry:
+                Task.objects.filter(id=task.id).update(result=result)
+                raise
             result.update(emailed=False, email_error=str(exc))
     return result

@@ -61,6 +61,11 @@ _IPV4_IN_LOW_BITS = [
 ]
 
 
+# IPv6 ranges that are not public but that this Python's `is_global` may not know:
+# deprecated site-local (RFC 3879) and the newer documentation prefix (RFC 9637).
+_NOT_GLOBAL_IPV6 = [ipaddress.ip_network("fec0::/10"), ipaddress.ip_network("3fff::/20")]
+
+
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     """The IPv4 address an IPv6 address stands for, when it carries one."""
     if ip.ipv4_mapped is not None:
@@ -78,6 +83,8 @@ def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
         ip = _embedded_ipv4(ip) or ip
+    if any(ip in network for network in _NOT_GLOBAL_IPV6):
+        return False
     return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
 
@@ -89,10 +96,15 @@ def check_url_shape(url: str) -> tuple[str, str, int]:
     if not parts.hostname:
         raise PermanentTaskError(f"The URL {url!r} has no host.")
     try:
+        # An international name goes on the wire (Host header, TLS) in its ASCII form.
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise PermanentTaskError(f"The URL {url!r} has a host name that cannot be used.") from exc
+    try:
         port = parts.port or DEFAULT_PORTS[parts.scheme]
     except ValueError as exc:
         raise PermanentTaskError(f"The URL {url!r} has a bad port.") from exc
-    return parts.scheme, parts.hostname, port
+    return parts.scheme, host, port
 
 
 def resolve_target(url: str) -> Target:
@@ -147,10 +159,14 @@ def _request(target: Target) -> urllib3.BaseHTTPResponse:
 
 
 def _check_status(response: urllib3.BaseHTTPResponse, url: str) -> None:
+    answer = f"HTTP {response.status} {response.reason or ''}".strip()
     if 400 <= response.status < 500:
-        raise PermanentTaskError(f"HTTP {response.status} {response.reason or ''} from {url}".strip())
+        raise PermanentTaskError(f"{answer} from {url}")
     if response.status >= 500:
-        raise TransientTaskError(f"HTTP {response.status} {response.reason or ''} from {url}".strip())
+        raise TransientTaskError(f"{answer} from {url}")
+    if not 200 <= response.status < 300:
+        # A 304, a 300, or a redirect without a Location: its body is not the file.
+        raise PermanentTaskError(f"{answer} from {url} is not a file to hash.")
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import pytest
 from tasks_api.md5 import md5_of_url, md5_run
 from tasks_api.models import Task, TaskEmail, TaskStatus
 from tasks_api.services import PermanentTaskError, TransientTaskError, task_requeue
-from tasks_api.urlfetch import is_public_address
+from tasks_api.urlfetch import check_url_shape, is_public_address
 from tests.tasks_api.conftest import generated_md5
 
 
@@ -49,13 +49,28 @@ def test_500_is_transient(site):
         md5_of_url(url=site.url("/status/500"))
 
 
+def free_port() -> int:
+    """A port that was free a moment ago: nobody listens there."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_refused_connection_is_transient(settings):
     settings.MD5_ALLOW_PRIVATE = True
-    with socket.socket() as sock:  # a port that was free a moment ago: nobody listens there
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     with pytest.raises(TransientTaskError, match="refused"):
-        md5_of_url(url=f"http://127.0.0.1:{port}/x")
+        md5_of_url(url=f"http://127.0.0.1:{free_port()}/x")
+
+
+@pytest.mark.parametrize("status", [300, 301, 304])
+def test_an_answer_that_is_not_a_file_fails_at_once(site, status):
+    # A 301 without a Location cannot be followed; none of these bodies is the file.
+    with pytest.raises(PermanentTaskError, match=f"HTTP {status} .* is not a file to hash"):
+        md5_of_url(url=site.url(f"/status/{status}"))
+
+
+def test_an_international_host_name_goes_out_in_its_ascii_form():
+    assert check_url_shape("https://bücher.example/a") == ("https", "xn--bcher-kva.example", 443)
 
 
 def test_silent_server_fails_with_a_timeout(site, settings):
@@ -159,6 +174,8 @@ def test_the_checked_address_is_the_one_connected_to(site, monkeypatch):
         ("fe80::1%eth0", False),
         ("fc00::1", False),
         ("::ffff:10.0.0.1", False),
+        ("fec0::1", False),  # deprecated site-local
+        ("3fff::1", False),  # documentation (RFC 9637)
         # IPv6 forms that carry a private IPv4 address inside them.
         ("::127.0.0.1", False),
         ("::ffff:0:7f00:1", False),
@@ -274,3 +291,27 @@ def test_a_transient_failure_is_mailed_only_when_no_retry_is_left(md5_task, smtp
         md5_run(task, can_retry=False)
     assert len(smtp.messages) == 1
     assert "HTTP 503" in smtp.messages[0].get_content()
+
+
+@pytest.mark.django_db
+def test_a_mail_server_away_keeps_the_hash_and_the_retry_only_mails(md5_task, site, smtp, settings):
+    task = md5_task()
+    real_port, settings.EMAIL_PORT = settings.EMAIL_PORT, free_port()
+    with pytest.raises(TransientTaskError, match="Could not reach the mail server"):
+        md5_run(task, can_retry=True)
+    task.refresh_from_db()
+    assert task.result["md5"] == hashlib.md5(b"some bytes").hexdigest()
+    settings.EMAIL_PORT = real_port
+    result = md5_run(task, can_retry=True)
+    assert (result["md5"], result["emailed"]) == (task.result["md5"], True)
+    assert site.hits["/file/a"] == 1, "the retry did not fetch the body again"
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db
+def test_a_mail_server_away_on_the_last_try_still_gives_the_hash(md5_task, smtp, settings):
+    settings.EMAIL_PORT = free_port()
+    result = md5_run(md5_task(), can_retry=False)
+    assert result["md5"] == hashlib.md5(b"some bytes").hexdigest()
+    assert result["emailed"] is False
+    assert "Could not reach the mail server" in result["email_error"]
