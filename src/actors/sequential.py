@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dramatiq
+from django.conf import settings
+from periodiq import cron
 
-from tasks_api.sequential import sequential_step
+from tasks_api.sequential import sequential_step, sequential_wake
 
 
 # A waiting task sends itself again (that is how it waits). Retries are for the rest: a
@@ -25,3 +27,15 @@ def sequential_task(task_id: str) -> None:
         sequential_task.send(str(step.wake))
     if step.again_in_ms is not None:
         sequential_task.send_with_options(args=(task_id,), delay=step.again_in_ms or None)
+
+
+@dramatiq.actor(
+    actor_name="wake_sequential_lane",
+    queue_name="maintenance",
+    periodic=cron(settings.SEQUENTIAL_WAKE_CRON),
+    max_retries=0,
+    time_limit=60_000,
+)
+def wake_sequential_lane() -> None:
+    if (head := sequential_wake()) is not None:
+        sequential_task.send(str(head))

@@ -209,6 +209,7 @@ SLEEP_SLICE_SECONDS = env.int("SLEEP_SLICE_SECONDS", default=300)
 # task runs again after it), and how often a waiting task's message asks again.
 SEQUENTIAL_LEASE_SECONDS = env.int("SEQUENTIAL_LEASE_SECONDS", default=10)
 SEQUENTIAL_POLL_SECONDS = env.float("SEQUENTIAL_POLL_SECONDS", default=2.0)
+SEQUENTIAL_WAKE_CRON = env.str("SEQUENTIAL_WAKE_CRON", default="* * * * *")
 
 # --- Capabilities' limits -----------------------------------------------------
 # MD5 by URL

@@ -19,13 +19,23 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
-from tasks_api.lane import Lease, lane_claim, lane_release, lane_renew, lane_tasks, lane_wake_head
+from tasks_api.lane import (
+    Lease,
+    lane_claim,
+    lane_position,
+    lane_release,
+    lane_renew,
+    lane_tasks,
+    lane_wake_head,
+)
 from tasks_api.models import Task
 from tasks_api.params import ParamsSerializer
 from tasks_api.services import Outcome, task_execute, task_set_progress
 
 KIND = "sequential"
 MAX_TIMEOUT_SECONDS = 3600
+# A waiting task asks again after SEQUENTIAL_POLL_SECONDS times its position, at most this many.
+MAX_POLL_FACTOR = 30
 
 
 class SequentialParamsSerializer(ParamsSerializer):
@@ -71,10 +81,14 @@ def sequential_step(*, task_id: UUID | str) -> LaneStep:
     """Handle one message for a sequential task: run it if it holds the lane, else wait."""
     lease = lane_claim(task_id=task_id)
     if lease is None:
-        if not lane_tasks(lane=KIND).filter(id=task_id).exists():
+        waiting = lane_tasks(lane=KIND).filter(id=task_id).first()
+        if waiting is None:
             return LaneStep()  # finished, cancelled or deleted: this message is done
+        # A finishing task wakes its successor at once, so polls only cover lost messages:
+        # a task far back asks less often, or a long queue would flood the broker.
+        factor = min(lane_position(task=waiting) or 1, MAX_POLL_FACTOR)
         return LaneStep(
-            again_in_ms=int(settings.SEQUENTIAL_POLL_SECONDS * 1000), wake=lane_wake_head(lane=KIND)
+            again_in_ms=int(settings.SEQUENTIAL_POLL_SECONDS * factor * 1000), wake=lane_wake_head(lane=KIND)
         )
     try:
         outcome = task_execute(task_id=task_id, handler=partial(sequential_run, lease=lease), can_retry=False)
@@ -83,3 +97,12 @@ def sequential_step(*, task_id: UUID | str) -> LaneStep:
     if outcome is Outcome.CONTINUE:
         return LaneStep(again_in_ms=0)
     return LaneStep(wake=lane_wake_head(lane=KIND, force=True))
+
+
+def sequential_wake() -> UUID | None:
+    """The head to send a message for when the lane is free and nobody woke it lately.
+
+    Run on a schedule: should every message of the lane be lost (a broker wiped, retries
+    used up during a database outage), this is what starts it again.
+    """
+    return lane_wake_head(lane=KIND)

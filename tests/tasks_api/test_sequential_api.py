@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tasks_api.lane import lane_claim, lane_release, lane_renew, lane_wake_head
 from tasks_api.models import Lane, Task, TaskStatus
-from tasks_api.sequential import sequential_step
+from tasks_api.sequential import sequential_step, sequential_wake
 from tasks_api.services import task_create
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_wake_is_rationed_while_the_lane_is_free(owner_client):
 def test_a_step_runs_the_head_and_wakes_the_next(owner_client):
     first, second = submit(owner_client, num=7), submit(owner_client, num=8)
     waiting = sequential_step(task_id=second["id"])
-    assert waiting.again_in_ms == 2000
+    assert waiting.again_in_ms == 2 * 2000  # SEQUENTIAL_POLL_SECONDS x its position
 
     done = sequential_step(task_id=first["id"])
     assert str(done.wake) == second["id"] and done.again_in_ms is None
@@ -175,3 +175,23 @@ def test_numbers_stay_unique_and_gapless_when_submitted_at_once(owner):
         list(pool.map(create, range(24)))
     numbers = sorted(Task.objects.values_list("number", flat=True))
     assert numbers == list(range(1, 25))
+
+
+def test_waiting_tasks_far_back_poll_less_often(owner_client, settings):
+    settings.SEQUENTIAL_POLL_SECONDS = 0.5
+    tasks = [submit(owner_client, num=n) for n in range(40)]
+    polls = [sequential_step(task_id=t["id"]).again_in_ms for t in tasks[1:]]
+    assert polls[:3] == [1000, 1500, 2000]
+    assert polls[-1] == 15_000  # capped at 30 positions
+
+
+def test_the_scheduled_wake_restarts_a_lane_whose_messages_were_all_lost(owner_client):
+    head, _ = submit(owner_client, 1), submit(owner_client, 2)
+    # Nothing runs and no message is left anywhere: only the schedule can start the lane.
+    assert str(sequential_wake()) == head["id"]
+    assert sequential_wake() is None  # not again within a lease, whatever the schedule says
+    Lane.objects.update(kicked_at=timezone.now() - timedelta(minutes=5))
+    assert str(sequential_wake()) == head["id"]
+    lane_claim(task_id=head["id"])
+    Lane.objects.update(kicked_at=None)
+    assert sequential_wake() is None  # the lane is held: its holder wakes the next
