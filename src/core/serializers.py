@@ -22,3 +22,10 @@ class RegisteredUserSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "email"]
         read_only_fields = fields
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """What the token and refresh calls answer (refresh tokens rotate: both come back)."""
+
+    access = serializers.CharField(read_only=True)
+    refresh = serializers.CharField(read_only=True)

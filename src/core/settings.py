@@ -284,6 +284,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "images.schema.document_file_view",
+        "core.schema.document_error_responses",
     ],
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,7 +11,12 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import health, services
-from core.serializers import RegisteredUserSerializer, RegisterSerializer, UserSerializer
+from core.serializers import (
+    RegisteredUserSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
 from core.throttling import AuthRateThrottle
 
 
@@ -31,10 +36,23 @@ class RegisterView(AuthThrottleMixin, APIView):
         return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        responses={200: TokenPairSerializer, 401: OpenApiResponse(description="Wrong email or password.")}
+    )
+)
 class TokenView(AuthThrottleMixin, TokenObtainPairView):
     """Exchange email and password for an access and a refresh token."""
 
 
+@extend_schema_view(
+    post=extend_schema(
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(description="The refresh token is invalid, expired or used already."),
+        }
+    )
+)
 class TokenRefresh(AuthThrottleMixin, TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token is blacklisted."""
 

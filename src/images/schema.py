@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
+from core.schema import ERROR, FIELD_ERRORS
 from images.imaging import rendition_names
 
 FILE_PATH = "/api/images/{id}/file/"
@@ -14,11 +15,9 @@ FILE_PATH = "/api/images/{id}/file/"
 def document_file_view(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
     """drf-spectacular post-processing hook that adds the download endpoint."""
     names = ["original", *rendition_names(settings.IMAGE_RENDITION_SIZES)]
-    detail = {"$ref": "#/components/schemas/ImageFileError"}
-    result.setdefault("components", {}).setdefault("schemas", {})["ImageFileError"] = {
-        "type": "object",
-        "properties": {"detail": {"type": "string"}},
-    }
+    # Both components are added by core.schema.document_error_responses, which runs after.
+    detail = {"$ref": f"#/components/schemas/{ERROR}"}
+    field_errors = {"$ref": f"#/components/schemas/{FIELD_ERRORS}"}
     result["paths"][FILE_PATH] = {
         "get": {
             "operationId": "images_file_retrieve",
@@ -50,7 +49,7 @@ def document_file_view(result: dict[str, Any], generator, request, public) -> di
                 },
                 "400": {
                     "description": "Unknown rendition name.",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
+                    "content": {"application/json": {"schema": field_errors}},
                 },
                 "401": {
                     "description": "No or bad credentials.",

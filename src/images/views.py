@@ -4,7 +4,7 @@ import hashlib
 from urllib.parse import urlencode
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -69,7 +69,10 @@ class ImageViewSet(
 
     @extend_schema(
         request={"multipart/form-data": ImageCreateSerializer},
-        responses={201: ImageSerializer},
+        responses={
+            201: ImageSerializer,
+            413: OpenApiResponse(description="The file is larger than IMAGE_MAX_BYTES."),
+        },
         description=(
             "Upload an image. It answers 201 with `status: processing`; a worker then makes the "
             "renditions (follow `task` in /api/tasks/). Not an image: 400; over IMAGE_MAX_BYTES: 413; "

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -65,7 +65,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             headers={"Location": f"/api/tasks/{task.id}/"},
         )
 
-    @extend_schema(request=None, responses={200: TaskSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            200: TaskSerializer,
+            409: OpenApiResponse(
+                description="The task is running or finished: only a queued one can be cancelled."
+            ),
+        },
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         task = services.task_cancel(task=self.get_object())

@@ -1,0 +1,59 @@
+"""OpenAPI: the error answers every operation can give, added where a view did not say more.
+
+DRF's errors have two shapes: `{"detail": "..."}` and field errors (`{"field": ["..."]}`).
+Rather than repeat the same 400/401/404/429 on every view, this hook adds them by rule:
+a body can be invalid, a secured call can lack a valid token, a path with an id can name
+nothing of the caller's, and every API call is throttled. Answers a view documents itself
+(a 409, a 413, a more precise 400) are kept as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR = "Error"
+FIELD_ERRORS = "FieldErrors"
+SCHEMAS = {
+    ERROR: {
+        "type": "object",
+        "properties": {"detail": {"type": "string", "description": "What went wrong, for a person."}},
+        "required": ["detail"],
+    },
+    FIELD_ERRORS: {
+        "type": "object",
+        "description": "The fields that were refused, each with its messages; nested objects for nested fields.",
+        "additionalProperties": {},
+    },
+}
+
+
+def _answer(description: str, schema: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def _is_secured(operation: dict[str, Any]) -> bool:
+    security = operation.get("security") or []
+    return bool(security) and {} not in security
+
+
+def document_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """drf-spectacular post-processing hook; runs last, after the other hooks."""
+    result.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("400", _answer("The body was refused: see the messages.", FIELD_ERRORS))
+            if _is_secured(operation):
+                responses.setdefault("401", _answer("No token, or an expired or forged one.", ERROR))
+            if "{" in path:
+                responses.setdefault("404", _answer("No such object among the caller's.", ERROR))
+            responses.setdefault("429", _answer("Too many requests: wait the seconds it says.", ERROR))
+            for status, answer in responses.items():
+                # A view's bare OpenApiResponse(description=...) for an error gets the shape.
+                if status.isdigit() and int(status) >= 400 and "content" not in answer:
+                    answer["content"] = _answer("", ERROR)["content"]
+    return result
