@@ -306,6 +306,12 @@ LOGGING = {
         "pika": {"level": "WARNING"},
         "flake8": {"level": "WARNING"},  # code checks: four INFO lines per file otherwise
         "django.db.backends": {"level": "INFO"},
+        # uvicorn sets up its own plain-text handlers before Django starts; these take them
+        # over, so the web server's lines come out in LOG_FORMAT like everything else.
+        **{
+            name: {"handlers": ["console"], "level": "INFO", "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
     },
 }
 
