@@ -2,6 +2,8 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from core.body_limit import RequestBodyLimit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 
-application = get_asgi_application()
+application = RequestBodyLimit(get_asgi_application())

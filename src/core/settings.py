@@ -231,6 +231,11 @@ IMAGE_EVENTS_EXCHANGE = env.str("IMAGE_EVENTS_EXCHANGE", default="images")
 IMAGE_EVENTS_QUEUE = env.str("IMAGE_EVENTS_QUEUE", default="image-events")
 # Code checks
 CODECHECK_MAX_BYTES = env.int("CODECHECK_MAX_BYTES", default=1024 * 1024)
+# The web server refuses larger bodies before reading them (core.body_limit): the largest
+# upload plus room for the form around it.
+MAX_REQUEST_BYTES = env.int(
+    "MAX_REQUEST_BYTES", default=max(IMAGE_MAX_BYTES, CODECHECK_MAX_BYTES) + 1024 * 1024
+)
 CODECHECK_SWEEP_CRON = env.str("CODECHECK_SWEEP_CRON", default="* * * * *")
 CODECHECK_MAX_LINE_LENGTH = env.int("CODECHECK_MAX_LINE_LENGTH", default=79)
 CODECHECK_SELECT = env.list("CODECHECK_SELECT", default=["E", "F", "W", "C90"])

@@ -80,8 +80,9 @@ class ImageViewSet(
         ),
     )
     def create(self, request: Request) -> Response:
-        # Refuse an oversized body before it is parsed (and spooled to disk); the service
-        # checks the file's own size, since the body also carries the form around it.
+        # Refuse an oversized body before it is parsed (the web server's MAX_REQUEST_BYTES
+        # already stopped anything larger from being read); the service checks the file's
+        # own size, since the body also carries the form around it.
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.IMAGE_MAX_BYTES + MULTIPART_OVERHEAD:
             raise ApplicationError(
                 f"Images may be at most {settings.IMAGE_MAX_BYTES:,} bytes.",
