@@ -125,10 +125,25 @@ def test_token_signed_with_another_key_is_401(anon_client, owner, settings):
     assert anon_client.get(ME).status_code == 401
 
 
-def test_auth_endpoints_are_throttled(anon_client, owner, settings):
+@pytest.mark.parametrize(
+    ("url", "body", "refused"),
+    [
+        (TOKEN, {"email": "owner@example.com", "password": "wrong"}, 401),
+        (REGISTER, {"email": "owner@example.com", "password": PASSWORD}, 400),
+        (REFRESH, {"refresh": "not-a-token"}, 401),
+    ],
+    ids=["token", "register", "refresh"],
+)
+def test_auth_endpoints_are_throttled(anon_client, owner, settings, url, body, refused):
     settings.AUTH_THROTTLE_RATE = "3/min"
-    codes = [
-        anon_client.post(TOKEN, {"email": "owner@example.com", "password": "wrong"}).status_code
-        for _ in range(4)
-    ]
-    assert codes == [401, 401, 401, 429]
+    codes = [anon_client.post(url, body).status_code for _ in range(4)]
+    assert codes == [refused, refused, refused, 429]
+    assert "Retry-After" in anon_client.post(url, body)
+
+
+def test_an_expired_refresh_token_is_401(anon_client, owner, settings):
+    tokens = anon_client.post(TOKEN, {"email": "owner@example.com", "password": PASSWORD}).json()
+    with time_machine.travel(timedelta(days=settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].days + 1)):
+        response = anon_client.post(REFRESH, {"refresh": tokens["refresh"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
