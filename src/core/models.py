@@ -55,7 +55,7 @@ class User(AbstractUser):
             models.UniqueConstraint(
                 Lower("email"),
                 name="user_email_unique_ignoring_case",
-                violation_error_message="A user with that email address already exists.",
+                violation_error_message="A user with this email already exists.",
             ),
         ]
 

@@ -198,6 +198,7 @@ EMBEDDED_WORKER_THREADS = env.int("EMBEDDED_WORKER_THREADS", default=4)
 
 TASK_RETENTION_DAYS = env.int("TASK_RETENTION_DAYS", default=30)
 TASK_PRUNE_CRON = env.str("TASK_PRUNE_CRON", default="17 3 * * *")
+TOKEN_FLUSH_CRON = env.str("TOKEN_FLUSH_CRON", default="23 3 * * *")
 # A queued task whose message the broker never confirmed (it was down at commit time) is
 # sent again by a periodic actor once it is this old.
 TASK_REDISPATCH_AFTER_SECONDS = env.int("TASK_REDISPATCH_AFTER_SECONDS", default=120)

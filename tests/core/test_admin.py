@@ -37,7 +37,7 @@ def test_a_user_added_in_the_admin_is_stored_lower_cased_and_can_log_in(admin_si
 def test_an_address_that_differs_only_in_case_is_refused(admin_site, owner, anon_client):
     response = add_user(admin_site, owner.email.upper())
     assert response.status_code == 200  # the form again, with its error
-    assert "A user with that email address already exists." in response.content.decode()
+    assert "A user with this email already exists." in response.content.decode()
     assert User.objects.filter(email__iexact=owner.email).count() == 1
     changed = admin_site.post(
         f"/admin/core/user/{User.objects.get(email='admin@example.com').id}/change/",

@@ -4,9 +4,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken
 
 from core.models import User
+from core.services import tokens_flush_expired
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +150,15 @@ def test_an_expired_refresh_token_is_401(anon_client, owner, settings):
         response = anon_client.post(REFRESH, {"refresh": tokens["refresh"]})
     assert response.status_code == 401
     assert response.json()["code"] == "token_not_valid"
+
+
+def test_expired_refresh_tokens_are_flushed_and_live_ones_kept(anon_client, owner, settings):
+    lifetime = settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
+    with time_machine.travel(timezone.now() - lifetime - timedelta(hours=1)):
+        old = anon_client.post(TOKEN, {"email": "owner@example.com", "password": PASSWORD}).json()
+        anon_client.post(REFRESH, {"refresh": old["refresh"]})  # rotated: the old one blacklisted
+    live = anon_client.post(TOKEN, {"email": "owner@example.com", "password": PASSWORD}).json()
+    assert OutstandingToken.objects.count() == 3 and BlacklistedToken.objects.count() == 1
+    assert tokens_flush_expired() == 3  # two expired tokens and the blacklist entry
+    assert list(OutstandingToken.objects.values_list("token", flat=True)) == [live["refresh"]]
+    assert anon_client.post(REFRESH, {"refresh": live["refresh"]}).status_code == 200

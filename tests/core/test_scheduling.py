@@ -20,6 +20,7 @@ def test_every_periodic_actor_follows_its_setting(settings):
         "prune_tasks": settings.TASK_PRUNE_CRON,
         "redispatch_tasks": settings.TASK_REDISPATCH_CRON,
         "wake_sequential_lane": settings.SEQUENTIAL_WAKE_CRON,
+        "flush_expired_tokens": settings.TOKEN_FLUSH_CRON,
     }
     assert set(schedule) == set(expected)
     moment = datetime(2026, 1, 5, 3, 17, tzinfo=UTC)  # a Monday, 03:17: every one of them is due
