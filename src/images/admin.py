@@ -80,4 +80,17 @@ class ImageAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    """Read-only: tags come from the API (lower-cased and stripped, so `?tag=` finds them)."""
+
     search_fields = ["name"]
+
+    # A tag is shared by every owner's images: a rename or delete here would have to clear
+    # each owner's cache and publish image.updated for each image, so tags are only viewed.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj: Tag | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj: Tag | None = None) -> bool:
+        return False

@@ -22,6 +22,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from core.models import User
 from images.imaging import rendition_names
+from images.models import Image, ImageStatus
 from images.selectors import image_get_for_download
 
 ORIGINAL = "original"
@@ -54,6 +55,18 @@ async def _chunks(name: str) -> AsyncIterator[bytes]:
         await sync_to_async(handle.close, thread_sensitive=False)()
 
 
+def _rendition_choices(image: Image) -> list[str]:
+    """The original and the renditions this image has, whatever the setting says now.
+
+    An image not ready yet (processing, or failed) takes the configured names too, so
+    asking for one answers 404 "not ready" rather than 400.
+    """
+    names = [ORIGINAL, *(rendition["name"] for rendition in image.renditions)]
+    if image.status != ImageStatus.READY:
+        names += [name for name in rendition_names(settings.IMAGE_RENDITION_SIZES) if name not in names]
+    return names
+
+
 @require_safe
 async def image_file(request: HttpRequest, pk: UUID) -> HttpResponse:
     try:
@@ -66,7 +79,7 @@ async def image_file(request: HttpRequest, pk: UUID) -> HttpResponse:
     if image is None:
         return JsonResponse({"detail": "No image with this id."}, status=404)
     wanted = request.GET.get("rendition") or ORIGINAL
-    names = [ORIGINAL, *rendition_names(settings.IMAGE_RENDITION_SIZES)]
+    names = _rendition_choices(image)
     if wanted not in names:
         return JsonResponse(
             {"rendition": [f"Unknown rendition {wanted!r}. Choose one of: {', '.join(names)}."]}, status=400

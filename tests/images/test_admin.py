@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from images.models import Image
+from images.models import Image, Tag
 from tests.images.conftest import files_under
 from tests.images.test_images_api import process, uploaded
 
@@ -53,3 +53,20 @@ def test_edit_in_the_admin_goes_through_the_service(
     detail = owner_client.get(f"/api/images/{image['id']}/").json()
     assert detail["name"] == "after"
     assert detail["tags"] == []
+
+
+def test_tags_are_read_only_in_the_admin(admin_client, owner_client):
+    """Tags come from the API, lower-cased and stripped, so `?tag=` always finds them."""
+    image = uploaded(owner_client, tags=["sea"])
+    tag = Tag.objects.get()
+    assert "sea" in admin_client.get("/admin/images/tag/").content.decode()
+    assert admin_client.get(f"/admin/images/tag/{tag.id}/change/").status_code == 200  # to look at
+    assert admin_client.get("/admin/images/tag/add/").status_code == 403
+    assert admin_client.post("/admin/images/tag/add/", {"name": " Beach"}).status_code == 403
+    assert admin_client.post(f"/admin/images/tag/{tag.id}/change/", {"name": "Sea "}).status_code == 403
+    assert admin_client.post(f"/admin/images/tag/{tag.id}/delete/", {"post": "yes"}).status_code == 403
+    assert list(Tag.objects.values_list("name", flat=True)) == ["sea"]
+    assert owner_client.get("/api/images/?tag=sea").json()["count"] == 1
+    # Nor can the image form add one on the side.
+    page = admin_client.get(f"/admin/images/image/{image['id']}/change/").content.decode()
+    assert 'id="add_id_tags"' not in page

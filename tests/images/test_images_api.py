@@ -278,6 +278,9 @@ def test_processing_a_damaged_original_marks_the_image_failed(owner_client, medi
     task = Task.objects.get(id=image["task"])
     assert task.status == "failed"
     assert task.error == body["error"]
+    response, _ = download(owner_client, image["id"], "100x100")
+    assert response.status_code == 404
+    assert "not ready (the image is failed)" in response.json()["detail"]
 
 
 def test_processing_a_missing_original_marks_the_image_failed(owner_client, media_root):
@@ -310,6 +313,32 @@ def test_rendition_is_404_until_ready_and_unknown_names_400(owner_client):
     assert PILImage.open(io.BytesIO(data)).size == (100, 80)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
+
+
+def test_renditions_made_under_an_older_setting_stay_downloadable(owner_client, settings):
+    image = uploaded(owner_client)
+    process(image["id"])
+    settings.IMAGE_RENDITION_SIZES = [200]  # changed after this image was processed
+    listed = owner_client.get(f"/api/images/{image['id']}/").json()["renditions"]
+    assert [r["name"] for r in listed] == ["100x100", "500x500", "grayscale"]
+    for rendition in listed:
+        response = owner_client.get(rendition["url"])
+        assert response.status_code == 200, response.content
+        assert len(b"".join(response)) == rendition["size"]
+    # A name this image never had is unknown, even when the setting now makes it.
+    response, _ = download(owner_client, image["id"], "200x200")
+    assert response.status_code == 400
+    assert response.json() == {
+        "rendition": ["Unknown rendition '200x200'. Choose one of: original, 100x100, 500x500, grayscale."]
+    }
+    # An image still processing will get the configured names: not ready yet, not unknown.
+    fresh = uploaded(owner_client)
+    response, _ = download(owner_client, fresh["id"], "200x200")
+    assert response.status_code == 404
+    assert "not ready" in response.json()["detail"]
+    response, _ = download(owner_client, fresh["id"], "500x500")
+    assert response.status_code == 400
+    assert "Choose one of: original, 200x200, grayscale." in response.json()["rendition"][0]
 
 
 def test_download_is_a_stream(owner_client):
