@@ -3,7 +3,7 @@
 from tasks_api import registry
 from tasks_api.lane import lane_assign_number, lane_position
 from tasks_api.md5 import Md5ParamsSerializer
-from tasks_api.sequential import SequentialParamsSerializer
+from tasks_api.sequential import SequentialParamsSerializer, sequential_cancelled
 from tasks_api.sleep import SleepParamsSerializer
 
 registry.register(
@@ -35,6 +35,7 @@ registry.register(
             "time in submission order over all users; see GET /api/tasks/queue/."
         ),
         on_queue=lambda task: lane_assign_number(task=task),
+        on_cancel=sequential_cancelled,
         position=lambda task: lane_position(task=task),
     )
 )

@@ -132,6 +132,11 @@ def lane_release(*, lease: Lease) -> None:
     )
 
 
+def lane_is_free(*, lane: str) -> bool:
+    """No run holds the lane (nobody took the lease, or it ran out)."""
+    return Lane.objects.filter(name=lane).filter(_free()).exists()
+
+
 def lane_wake_head(*, lane: str, force: bool = False) -> UUID | None:
     """The head to send a fresh message for, or None.
 

@@ -116,7 +116,7 @@ def md5_run(task: Task, *, can_retry: bool) -> dict[str, Any]:
             result["emailed"] = task_email_once(
                 task=task,
                 to=email,
-                subject=f"MD5 of {url}: {result['md5']}",
+                subject=f"MD5 of {url}: {result['md5']} ({result['size']:,} bytes)",
                 body=f"URL: {url}\nMD5: {result['md5']}\nSize: {result['size']} bytes\n",
             )
         except EmailRefused as exc:

@@ -27,6 +27,8 @@ class TaskKind:
     # Optional: called whenever a task enters its kind's queue (created, or re-queued by an
     # admin), inside that transaction; the lane gives the task its place here.
     on_queue: Callable[[Task], None] | None = None
+    # Optional: called when a queued task is cancelled, inside that transaction.
+    on_cancel: Callable[[Task], None] | None = None
     # Optional: the task's place in its kind's queue (1 = next or running).
     position: Callable[[Task], int | None] | None = None
 

@@ -16,12 +16,15 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import serializers
 
+from core.dispatch import send_actor
 from tasks_api.lane import (
     Lease,
     lane_claim,
+    lane_is_free,
     lane_position,
     lane_release,
     lane_renew,
@@ -34,12 +37,18 @@ from tasks_api.services import Outcome, task_execute, task_set_progress
 
 KIND = "sequential"
 MAX_TIMEOUT_SECONDS = 3600
+MAX_SAFE_INTEGER = 2**53 - 1
 # A waiting task asks again after SEQUENTIAL_POLL_SECONDS times its position, at most this many.
 MAX_POLL_FACTOR = 30
 
 
 class SequentialParamsSerializer(ParamsSerializer):
-    num = serializers.IntegerField(help_text="Any integer; the result gives it back.")
+    # Within what a JSON client can hold exactly (a JavaScript number is a double).
+    num = serializers.IntegerField(
+        min_value=-MAX_SAFE_INTEGER,
+        max_value=MAX_SAFE_INTEGER,
+        help_text="An integer (within ±2^53 - 1); the result gives it back.",
+    )
     timeout = serializers.IntegerField(
         min_value=0, max_value=MAX_TIMEOUT_SECONDS, help_text="Seconds to wait, 0 to 3600."
     )
@@ -97,6 +106,19 @@ def sequential_step(*, task_id: UUID | str) -> LaneStep:
     if outcome is Outcome.CONTINUE:
         return LaneStep(again_in_ms=0)
     return LaneStep(wake=lane_wake_head(lane=KIND, force=True))
+
+
+def sequential_cancelled(task: Task) -> None:
+    """A cancelled task leaves the lane: once that commits, wake the head it may have blocked.
+
+    Without this the next task would start only at its next poll.
+    """
+
+    def wake() -> None:
+        if lane_is_free(lane=KIND) and (head := lane_wake_head(lane=KIND, force=True)) is not None:
+            send_actor("sequential_task", str(head))
+
+    transaction.on_commit(wake, robust=True)
 
 
 def sequential_wake() -> UUID | None:

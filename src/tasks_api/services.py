@@ -64,8 +64,9 @@ def _dispatch_on_commit(*, task: Task) -> None:
 def tasks_redispatch(*, older_than_seconds: int | None = None) -> int:
     """Send again the queued tasks whose message never reached the broker; returns how many.
 
-    Safe to run while the first send is still under way: a task that gets two messages is
-    claimed once (task_start), and the second message finds it started or finished.
+    Safe to run while the first send is still under way: a second message finds the task
+    finished and does nothing, or runs it beside the first, which every kind allows (a
+    sleep's deadline is on its row, a mail goes once, the lane's lease admits one run).
     """
     seconds = settings.TASK_REDISPATCH_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = timezone.now() - timedelta(seconds=seconds)
@@ -126,6 +127,9 @@ def task_cancel(*, task: Task) -> Task:
     task.refresh_from_db()
     if not changed:
         raise ApplicationError(f"The task is {task.status} and can no longer be cancelled.", status_code=409)
+    task_kind = registry.get(task.kind)
+    if task_kind.on_cancel is not None:
+        task_kind.on_cancel(task)
     logger.info("task cancelled", extra={"task_id": str(task.id)})
     return task
 

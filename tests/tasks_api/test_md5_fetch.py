@@ -242,6 +242,7 @@ def test_a_requeued_task_mails_its_new_outcome(md5_task, smtp):
     failure, success = smtp.messages
     assert failure["Subject"].endswith("failed")
     assert result["md5"] in success["Subject"]
+    assert f"({result['size']:,} bytes)" in success["Subject"]
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tasks_api import sequential
 from tasks_api.lane import lane_claim, lane_release, lane_renew, lane_wake_head
 from tasks_api.models import Lane, Task, TaskStatus
 from tasks_api.sequential import sequential_step, sequential_wake
@@ -87,6 +88,8 @@ def test_finished_tasks_leave_the_queue_and_are_listed_by_status(owner_client):
         ({"num": "one", "timeout": 1}, "num"),
         ({"num": 1}, "timeout"),
         ({"num": 1, "timeout": 1, "extra": 1}, "extra"),
+        ({"num": 2**53, "timeout": 1}, "num"),
+        ({"num": -(2**53), "timeout": 1}, "num"),
     ],
 )
 def test_bad_params_are_a_400_and_use_no_number(owner_client, params, field):
@@ -195,3 +198,27 @@ def test_the_scheduled_wake_restarts_a_lane_whose_messages_were_all_lost(owner_c
     lane_claim(task_id=head["id"])
     Lane.objects.update(kicked_at=None)
     assert sequential_wake() is None  # the lane is held: its holder wakes the next
+
+
+def test_cancelling_the_waiting_head_wakes_the_next_at_once(
+    owner_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []  # the broker's side: which task gets a message
+    monkeypatch.setattr(sequential, "send_actor", lambda actor, task_id: sent.append((actor, task_id)))
+    head, second = submit(owner_client, 1), submit(owner_client, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert owner_client.post(f"{TASKS}{head['id']}/cancel/").status_code == 200
+    assert sent == [("sequential_task", second["id"])]
+
+
+def test_cancelling_behind_a_running_task_wakes_nobody(
+    owner_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(sequential, "send_actor", lambda actor, task_id: sent.append((actor, task_id)))
+    running, waiting = submit(owner_client, 1), submit(owner_client, 2)
+    submit(owner_client, 3)
+    assert lane_claim(task_id=running["id"]) is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert owner_client.post(f"{TASKS}{waiting['id']}/cancel/").status_code == 200
+    assert sent == []  # the running task wakes its successor when it finishes
