@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from codecheck import services
 from codecheck.models import CodeFile
@@ -12,30 +11,23 @@ from tests.codecheck.sources import py_upload
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_site(make_user) -> Client:
-    client = Client()
-    client.force_login(make_user("admin@example.com", is_staff=True, is_superuser=True))
-    return client
-
-
-def test_lists_and_filters(admin_site, owner):
+def test_lists_and_filters(admin_client, owner):
     services.codefile_create(owner=owner, upload=py_upload())
     services.codecheck_sweep()
-    assert b"example.py" in admin_site.get("/admin/codecheck/codefile/?status__exact=checked").content
-    assert b"example.py" not in admin_site.get("/admin/codecheck/codefile/?status__exact=new").content
-    assert b"example.py" in admin_site.get("/admin/codecheck/check/?result__exact=failed").content
-    assert admin_site.get("/admin/codecheck/check/?email_sent__exact=0").status_code == 200
+    assert b"example.py" in admin_client.get("/admin/codecheck/codefile/?status__exact=checked").content
+    assert b"example.py" not in admin_client.get("/admin/codecheck/codefile/?status__exact=new").content
+    assert b"example.py" in admin_client.get("/admin/codecheck/check/?result__exact=failed").content
+    assert admin_client.get("/admin/codecheck/check/?email_sent__exact=0").status_code == 200
     check_id = owner.code_files.get().checks.get().id
-    assert admin_site.get(f"/admin/codecheck/check/{check_id}/change/").status_code == 200
+    assert admin_client.get(f"/admin/codecheck/check/{check_id}/change/").status_code == 200
 
 
-def test_recheck_action_queues_checked_files_and_skips_deleted_ones(admin_site, owner):
+def test_recheck_action_queues_checked_files_and_skips_deleted_ones(admin_client, owner):
     checked = services.codefile_create(owner=owner, upload=py_upload())
     deleted = services.codefile_create(owner=owner, upload=py_upload(name="gone.py"))
     services.codecheck_sweep()
     services.codefile_delete(code_file=deleted)
-    response = admin_site.post(
+    response = admin_client.post(
         "/admin/codecheck/codefile/",
         {"action": "recheck", "_selected_action": [checked.id, deleted.id]},
         follow=True,
@@ -48,14 +40,14 @@ def test_recheck_action_queues_checked_files_and_skips_deleted_ones(admin_site, 
     assert checked.checks.count() == 2
 
 
-def test_delete_in_the_admin_keeps_rows_and_history(admin_site, owner):
+def test_delete_in_the_admin_keeps_rows_and_history(admin_client, owner):
     code_file = services.codefile_create(owner=owner, upload=py_upload())
     services.codecheck_sweep()
     check_id = code_file.checks.get().id
     # No hard delete: not on a file's page, not on a check's, not as the stock bulk action.
-    assert admin_site.get(f"/admin/codecheck/codefile/{code_file.id}/delete/").status_code == 403
-    assert admin_site.get(f"/admin/codecheck/check/{check_id}/delete/").status_code == 403
-    response = admin_site.post(
+    assert admin_client.get(f"/admin/codecheck/codefile/{code_file.id}/delete/").status_code == 403
+    assert admin_client.get(f"/admin/codecheck/check/{check_id}/delete/").status_code == 403
+    response = admin_client.post(
         "/admin/codecheck/codefile/",
         {"action": "mark_deleted", "_selected_action": [code_file.id]},
         follow=True,

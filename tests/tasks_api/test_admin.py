@@ -9,26 +9,20 @@ from tasks_api.models import Task
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-def test_task_changelist_filters_and_searches(staff_client, owner):
+def test_task_changelist_filters_and_searches(admin_client, owner):
     Task.objects.create(owner=owner, kind="sleep", params={"seconds": 1}, status="failed", error="boom")
-    response = staff_client.get(
+    response = admin_client.get(
         "/admin/tasks_api/task/", {"status__exact": "failed", "q": "owner@example.com"}
     )
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
 
 
-def test_requeue_action_requeues_only_failed_tasks(staff_client, owner, django_capture_on_commit_callbacks):
+def test_requeue_action_requeues_only_failed_tasks(admin_client, owner, django_capture_on_commit_callbacks):
     failed = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 1}, status="failed", error="x")
     running = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 1}, status="running")
     with django_capture_on_commit_callbacks() as callbacks:
-        response = staff_client.post(
+        response = admin_client.post(
             "/admin/tasks_api/task/",
             {"action": "requeue", "_selected_action": [str(failed.id), str(running.id)]},
             follow=True,
@@ -43,8 +37,8 @@ def test_requeue_action_requeues_only_failed_tasks(staff_client, owner, django_c
     assert any("Re-queued 1 task" in m for m in messages)
 
 
-def test_user_admin_lists_users_by_email(staff_client, owner):
-    response = staff_client.get("/admin/core/user/", {"q": "owner@"})
+def test_user_admin_lists_users_by_email(admin_client, owner):
+    response = admin_client.get("/admin/core/user/", {"q": "owner@"})
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
 

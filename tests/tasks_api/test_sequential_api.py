@@ -154,14 +154,13 @@ def test_a_step_runs_the_head_and_wakes_the_next(owner_client):
     assert sequential_step(task_id=first["id"]).again_in_ms is None  # finished: the message ends
 
 
-def test_admin_shows_who_holds_the_lane(owner_client, make_user, client):
+def test_admin_shows_who_holds_the_lane(owner_client, admin_client):
     task = submit(owner_client, 1)
     lane_claim(task_id=task["id"])
-    client.force_login(make_user("admin@example.com", is_staff=True, is_superuser=True))
-    page = client.get("/admin/tasks_api/lane/")
+    page = admin_client.get("/admin/tasks_api/lane/")
     assert page.status_code == 200
     assert task["id"] in page.content.decode()
-    assert client.get("/admin/tasks_api/lane/add/").status_code == 403
+    assert admin_client.get("/admin/tasks_api/lane/add/").status_code == 403
 
 
 @pytest.mark.django_db(transaction=True)
