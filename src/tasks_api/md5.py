@@ -15,12 +15,18 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.conf import settings
+from dramatiq.middleware import TimeLimitExceeded
 from rest_framework import serializers
 
 from tasks_api.email_once import EmailRefused, task_email_once
 from tasks_api.models import Task
 from tasks_api.params import ParamsSerializer
-from tasks_api.services import PermanentTaskError, TransientTaskError, task_set_progress
+from tasks_api.services import (
+    PermanentTaskError,
+    TransientTaskError,
+    failure_reason,
+    task_set_progress,
+)
 from tasks_api.urlfetch import is_public_address, open_url
 
 logger = logging.getLogger(__name__)
@@ -110,6 +116,11 @@ def md5_run(task: Task, *, can_retry: bool) -> dict[str, Any]:
     except PermanentTaskError as exc:
         if email:
             _mail_failure(task, email, str(exc))
+        raise
+    except (Exception, TimeLimitExceeded) as exc:
+        # The task fails now (task_execute says so on the row): the mail says so too.
+        if email:
+            _mail_failure(task, email, failure_reason(exc))
         raise
     if email:
         try:

@@ -39,6 +39,16 @@ class PermanentTaskError(Exception):
     """A failure that another try will not fix (a 404, a bad file): fails the task at once."""
 
 
+TIME_LIMIT_ERROR = "The task ran past its time limit and was stopped."
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The `error` a task gets for an exception its handler did not expect."""
+    if isinstance(exc, TimeLimitExceeded):
+        return TIME_LIMIT_ERROR
+    return f"Internal error: {type(exc).__name__}: {exc}"
+
+
 class Outcome(enum.Enum):
     DONE = "done"  # the task reached a final status
     SKIPPED = "skipped"  # nothing to do: cancelled, finished, or gone
@@ -225,12 +235,12 @@ def task_execute(*, task_id: UUID | str, handler: Handler, can_retry: bool) -> O
     except PermanentTaskError as exc:
         task_fail(task=task, error=str(exc))
         return Outcome.DONE
-    except TimeLimitExceeded:
-        task_fail(task=task, error="The task ran past its time limit and was stopped.")
+    except TimeLimitExceeded as exc:
+        task_fail(task=task, error=failure_reason(exc))
         return Outcome.DONE
     except Exception as exc:
         logger.exception("task crashed", extra={"task_id": str(task.id), "kind": task.kind})
-        task_fail(task=task, error=f"Internal error: {type(exc).__name__}: {exc}")
+        task_fail(task=task, error=failure_reason(exc))
         return Outcome.DONE
     if outcome is Outcome.CONTINUE:
         return Outcome.CONTINUE

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import threading
 
 import pytest
+from dramatiq.middleware import TimeLimitExceeded, raise_thread_exception
 
 from tasks_api.md5 import md5_of_url, md5_run
 from tasks_api.models import Task, TaskEmail, TaskStatus
@@ -316,3 +318,18 @@ def test_a_mail_server_away_on_the_last_try_still_gives_the_hash(md5_task, smtp,
     assert result["md5"] == hashlib.md5(b"some bytes").hexdigest()
     assert result["emailed"] is False
     assert "Could not reach the mail server" in result["email_error"]
+
+
+@pytest.mark.django_db
+def test_a_task_stopped_by_its_time_limit_mails_why(md5_task, smtp, settings):
+    settings.MD5_MAX_BYTES = 2**40
+    task = md5_task("/gen/1000000000000")  # a body that would take hours
+    # What Dramatiq's TimeLimit middleware does to a run past its limit, here after 0.3 s.
+    timer = threading.Timer(0.3, raise_thread_exception, (threading.get_ident(), TimeLimitExceeded))
+    timer.start()
+    with pytest.raises(TimeLimitExceeded):
+        md5_run(task, can_retry=True)
+    timer.join()
+    [mail] = smtp.messages
+    assert "failed" in mail["Subject"]
+    assert "ran past its time limit" in mail.get_content()
