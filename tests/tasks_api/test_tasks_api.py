@@ -80,6 +80,29 @@ def test_bad_input_is_400_and_creates_no_row(owner_client, body, field):
     assert not Task.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "detail"),
+    [
+        ("kind=sleep", "text/plain", 415, 'Unsupported media type "text/plain" in request.'),
+        (
+            "<task kind='sleep'/>",
+            "application/xml",
+            415,
+            'Unsupported media type "application/xml" in request.',
+        ),
+        ('{"kind": "sleep", ', "application/json", 400, "JSON parse error"),
+    ],
+    ids=["text", "xml", "broken-json"],
+)
+def test_a_body_that_is_not_json_is_refused_and_creates_no_row(
+    owner_client, body, content_type, status, detail
+):
+    response = owner_client.generic("POST", TASKS, body, content_type=content_type)
+    assert response.status_code == status
+    assert response.json()["detail"].startswith(detail)
+    assert not Task.objects.exists()
+
+
 def test_internal_kind_names_are_not_accepted(owner_client):
     from tasks_api import registry
 
