@@ -21,7 +21,10 @@ SCHEMAS = {
     },
     FIELD_ERRORS: {
         "type": "object",
-        "description": "The fields that were refused, each with its messages; nested objects for nested fields.",
+        "description": (
+            "The fields that were refused, each with its messages (nested objects for nested "
+            "fields), or a `detail` when the refusal is about the request as a whole."
+        ),
         "additionalProperties": {},
     },
 }
@@ -45,8 +48,13 @@ def document_error_responses(result: dict[str, Any], generator, request, public)
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            queries = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
             if "requestBody" in operation:
                 responses.setdefault("400", _answer("The body was refused: see the messages.", FIELD_ERRORS))
+            if queries - {"page"}:
+                responses.setdefault("400", _answer("A query parameter was refused.", FIELD_ERRORS))
+            if "page" in queries:
+                responses.setdefault("404", _answer("No such page.", ERROR))
             if _is_secured(operation):
                 responses.setdefault("401", _answer("No token, or an expired or forged one.", ERROR))
             if "{" in path:
@@ -55,5 +63,5 @@ def document_error_responses(result: dict[str, Any], generator, request, public)
             for status, answer in responses.items():
                 # A view's bare OpenApiResponse(description=...) for an error gets the shape.
                 if status.isdigit() and int(status) >= 400 and "content" not in answer:
-                    answer["content"] = _answer("", ERROR)["content"]
+                    answer["content"] = _answer("", FIELD_ERRORS if status == "400" else ERROR)["content"]
     return result

@@ -28,3 +28,6 @@ urlpatterns = [
         name="redoc",
     ),
 ]
+
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

@@ -22,3 +22,20 @@ def test_readyz_is_503_when_the_broker_is_unreachable(anon_client, settings):
     response = anon_client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["ok"] is False
+
+
+def test_an_unknown_api_url_is_a_json_404_and_a_site_url_the_html_page(client):
+    api = client.get("/api/no-such-thing/")
+    assert (api.status_code, api["Content-Type"]) == (404, "application/json")
+    assert api.json() == {"detail": "Not found."}
+    site = client.get("/no-such-page/")
+    assert site.status_code == 404
+    assert site["Content-Type"].startswith("text/html")
+
+
+def test_an_unexpected_error_under_the_api_is_a_json_500(rf):
+    from core.views import server_error
+
+    api = server_error(rf.get("/api/tasks/"))
+    assert (api.status_code, api["Content-Type"]) == (500, "application/json")
+    assert server_error(rf.get("/files/"))["Content-Type"].startswith("text/html")
