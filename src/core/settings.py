@@ -203,6 +203,7 @@ TOKEN_FLUSH_CRON = env.str("TOKEN_FLUSH_CRON", default="23 3 * * *")
 # sent again by a periodic actor once it is this old.
 TASK_REDISPATCH_AFTER_SECONDS = env.int("TASK_REDISPATCH_AFTER_SECONDS", default=120)
 TASK_REDISPATCH_CRON = env.str("TASK_REDISPATCH_CRON", default="*/2 * * * *")
+TASK_LOST_AFTER_SECONDS = env.int("TASK_LOST_AFTER_SECONDS", default=1800)
 # Longest a single sleep message runs before it hands over to a fresh message, so no
 # delivery stays unacknowledged near RabbitMQ's 30-minute consumer_timeout.
 SLEEP_SLICE_SECONDS = env.int("SLEEP_SLICE_SECONDS", default=300)

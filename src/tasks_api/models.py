@@ -33,6 +33,11 @@ class Task(models.Model):
     dispatched_at = models.DateTimeField(
         null=True, blank=True, help_text="When the broker confirmed the task's message; empty until then."
     )
+    claimed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a worker last claimed it, or the sweep last sent it again because its message was lost.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -71,30 +71,76 @@ def _dispatch_on_commit(*, task: Task) -> None:
     )
 
 
-def tasks_redispatch(*, older_than_seconds: int | None = None) -> int:
-    """Send again the queued tasks whose message never reached the broker; returns how many.
+def _send_again(*, task_id: UUID, kind: str) -> bool:
+    """Send the kind's actor for the task; False when the broker did not take it."""
+    try:
+        send_actor(registry.get(kind).actor_name, str(task_id))
+    except Exception:
+        logger.exception("task not re-dispatched", extra={"task_id": str(task_id)})
+        return False
+    return True
 
-    Safe to run while the first send is still under way: a second message finds the task
-    finished and does nothing, or runs it beside the first, which every kind allows (a
-    sleep's deadline is on its row, a mail goes once, the lane's lease admits one run).
+
+def tasks_redispatch(*, older_than_seconds: int | None = None, lost_after_seconds: int | None = None) -> int:
+    """Send again the unfinished tasks whose message is gone; returns how many were sent.
+
+    A message is gone in two ways:
+
+    - A queued task's message never reached the broker (it was down at commit): it has no
+      `dispatched_at` after TASK_REDISPATCH_AFTER_SECONDS.
+    - A running task's message was dropped after a worker claimed it: the actor raised
+      outside the handler (the database down while writing the result) on every Dramatiq
+      retry, and the message went to the dead-letter queue. Every run claims the row in
+      `task_start`, which stamps `claimed_at`, and every task actor's time limit (14 minutes
+      at most, under RabbitMQ's 30-minute consumer_timeout) stops a run long before
+      TASK_LOST_AFTER_SECONDS: a running task claimed longer ago than that has no live run.
+      Its `claimed_at` is stamped when it is sent, so the next sweep waits another period.
+
+    With the broker away the sweep stops, and the next one tries again. Sending twice is
+    safe, whether two sweeps overlap (periodiq has no lock) or a message is still in the
+    broker (the first send under way, a slice's next message behind a long backlog): a
+    second message finds the task finished and does nothing, or runs it beside the first,
+    which every kind allows (a sleep's deadline is on its row, a mail goes once, the lane's
+    lease admits one run and the other message waits its turn).
     """
     seconds = settings.TASK_REDISPATCH_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
-    cutoff = timezone.now() - timedelta(seconds=seconds)
-    stale = Task.objects.filter(
-        status=TaskStatus.QUEUED, dispatched_at__isnull=True, created_at__lt=cutoff
+    lost_after = settings.TASK_LOST_AFTER_SECONDS if lost_after_seconds is None else lost_after_seconds
+    now = timezone.now()
+    unsent = Task.objects.filter(
+        status=TaskStatus.QUEUED, dispatched_at__isnull=True, created_at__lt=now - timedelta(seconds=seconds)
     ).values_list("id", "kind")[:1000]
+    lost = Task.objects.filter(
+        status=TaskStatus.RUNNING, claimed_at__lt=now - timedelta(seconds=lost_after)
+    ).values_list("id", "kind", "claimed_at", "dispatched_at")[:1000]
     sent = 0
-    for task_id, kind in stale:
-        try:
-            send_actor(registry.get(kind).actor_name, str(task_id))
-        except Exception:
-            logger.exception("task not re-dispatched", extra={"task_id": str(task_id)})
-            break  # the broker is still away: the next run tries again
-        _mark_dispatched(task_id)
-        sent += 1
-    if sent:
-        logger.warning("tasks re-dispatched", extra={"count": sent})
-    return sent
+    try:
+        for task_id, kind in unsent:
+            if not _send_again(task_id=task_id, kind=kind):
+                return sent  # the broker is still away: the next run tries again
+            _mark_dispatched(task_id)
+            sent += 1
+        for task_id, kind, claimed_at, dispatched_at in lost:
+            # Stamped before the send: a sweep running beside this one (or a worker that
+            # claimed the task meanwhile) has changed claimed_at, and this one leaves it.
+            if not Task.objects.filter(id=task_id, status=TaskStatus.RUNNING, claimed_at=claimed_at).update(
+                claimed_at=now, dispatched_at=now
+            ):
+                continue
+            if not _send_again(task_id=task_id, kind=kind):
+                # Unstamped, so the next run sends it; unless a worker has claimed it since.
+                Task.objects.filter(id=task_id, claimed_at=now).update(
+                    claimed_at=claimed_at, dispatched_at=dispatched_at
+                )
+                return sent
+            logger.warning(
+                "lost running task re-dispatched",
+                extra={"task_id": str(task_id), "kind": kind, "claimed_at": claimed_at.isoformat()},
+            )
+            sent += 1
+        return sent
+    finally:
+        if sent:
+            logger.warning("tasks re-dispatched", extra={"count": sent})
 
 
 @transaction.atomic
@@ -178,9 +224,11 @@ def task_start(*, task_id: UUID | str) -> Task | None:
     because the worker that had it died, or because a handler continues in a new message.
     """
     now = timezone.now()
+    # claimed_at tells a live run from a lost one: see tasks_redispatch.
     changed = Task.objects.filter(id=task_id, status__in=[TaskStatus.QUEUED, TaskStatus.RUNNING]).update(
         status=TaskStatus.RUNNING,
         started_at=Coalesce(F("started_at"), now),
+        claimed_at=now,
         attempts=F("attempts") + 1,
     )
     if not changed:
