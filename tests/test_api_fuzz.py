@@ -45,6 +45,8 @@ def owner_headers(owner) -> dict[str, str]:
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 def test_every_operation_keeps_to_its_schema(case, owner_headers):
     case.call_and_validate(headers=owner_headers, checks=CHECKS)
