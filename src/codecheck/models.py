@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class FileStatus(models.TextChoices):
@@ -36,7 +37,7 @@ class CodeFile(models.Model):
     # died mid-check lets another take the file over once the claim has run out.
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField()
 
     class Meta:

@@ -87,8 +87,9 @@ def refuse_if_deleted(code_file: CodeFile) -> None:
 def codefile_create(*, owner: User, upload: UploadedFile) -> CodeFile:
     """Store an uploaded .py file as `new`; the next sweep checks it."""
     name, text, size = _read_upload(upload)
+    now = timezone.now()
     code_file = CodeFile.objects.create(
-        owner=owner, name=name, content=text, size=size, updated_at=timezone.now()
+        owner=owner, name=name, content=text, size=size, uploaded_at=now, updated_at=now
     )
     logger.info("code file uploaded", extra={"file_id": code_file.id, "size": size})
     return code_file

@@ -20,6 +20,7 @@ def upload(client, content=DIRTY, name="example.py"):
 
 def test_upload_creates_a_new_file(owner_client, owner):
     response = upload(owner_client)
+    assert response.json()["uploaded_at"] == response.json()["updated_at"]
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["status"] == "new"
