@@ -43,7 +43,7 @@ class CodeFileViewSet(
     serializer_class = CodeFileSerializer
     filterset_class = CodeFileFilter
     queryset = CodeFile.objects.none()
-    lookup_value_regex = r"\d+"  # ids are integers: anything else is a 404, not a 500
+    lookup_value_converter = "int"
     parser_classes = [MultiPartParser, FormParser]
     http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
@@ -124,7 +124,7 @@ class CodeFileViewSet(
 class CheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CheckSerializer
     queryset = Check.objects.none()
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
     filter_backends: list = []
 
     def get_queryset(self):
