@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import dramatiq
 
 from actors.base import TASK_RETRY_OPTIONS, can_retry
@@ -13,4 +15,5 @@ from tasks_api.services import task_execute
     actor_name="image_process_task", queue_name="images", time_limit=300_000, **TASK_RETRY_OPTIONS
 )
 def image_process_task(task_id: str) -> None:
-    task_execute(task_id=task_id, handler=image_process_run, can_retry=can_retry())
+    retry = can_retry()
+    task_execute(task_id=task_id, handler=partial(image_process_run, can_retry=retry), can_retry=retry)

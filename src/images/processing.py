@@ -15,7 +15,7 @@ from images.services import image_processed, image_processing_failed
 from images.storage import image_file_write
 from tasks_api.models import Task
 from tasks_api.params import ParamsSerializer
-from tasks_api.services import PermanentTaskError
+from tasks_api.services import PermanentTaskError, TransientTaskError
 
 logger = logging.getLogger(__name__)
 
@@ -24,12 +24,13 @@ class ImageProcessParamsSerializer(ParamsSerializer):
     image_id = serializers.UUIDField()
 
 
-def image_process_run(task: Task) -> dict[str, Any]:
+def image_process_run(task: Task, *, can_retry: bool) -> dict[str, Any]:
     """Read the original once, write every rendition, and record the outcome on the image.
 
-    Runs again safely: the renditions have fixed names and are overwritten. Whatever
-    stops the work marks the image `failed` with the reason, so it never stays
-    `processing` behind a finished task.
+    Runs again safely: the renditions have fixed names and are overwritten. A storage error
+    (a full disk, an object store timing out) is retried while the actor has retries left,
+    the image staying `processing`; whatever else stops the work marks the image `failed`
+    with the reason, so it never stays `processing` behind a finished task.
     """
     image_id = task.params["image_id"]
     image = Image.objects.filter(id=image_id).first()
@@ -59,6 +60,12 @@ def image_process_run(task: Task) -> dict[str, Any]:
         raise PermanentTaskError(str(exc)) from exc
     except FileNotFoundError as exc:
         error = "The original file is missing from storage."
+        image_processing_failed(image_id=image.id, error=error)
+        raise PermanentTaskError(error) from exc
+    except OSError as exc:
+        error = f"Storage error: {exc}"
+        if can_retry:
+            raise TransientTaskError(error) from exc
         image_processing_failed(image_id=image.id, error=error)
         raise PermanentTaskError(error) from exc
     except BaseException as exc:  # a crash or the time limit: say so on the image, then let the task fail

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from PIL import Image as PILImage
@@ -16,7 +17,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from images.models import Image
 from images.processing import image_process_run
 from tasks_api.models import Task
-from tasks_api.services import task_execute
+from tasks_api.services import TransientTaskError, task_execute
 from tests.images.conftest import EXTENSIONS, files_under, make_image, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -26,8 +27,10 @@ def post_image(client, content: bytes, filename: str = "photo.jpg", **fields):
     return client.post("/api/images/", {"file": upload(content, filename), **fields}, format="multipart")
 
 
-def process(image_id: str) -> None:
-    task_execute(task_id=Image.objects.get(id=image_id).task_id, handler=image_process_run, can_retry=False)
+def process(image_id: str, *, can_retry: bool = False):
+    """Run the image's processing task here, as the actor would with or without retries left."""
+    handler = partial(image_process_run, can_retry=can_retry)
+    return task_execute(task_id=Image.objects.get(id=image_id).task_id, handler=handler, can_retry=can_retry)
 
 
 def download(client, image_id: str, rendition: str | None = None):
@@ -449,3 +452,33 @@ def test_browsable_api_offers_upload_and_edit_forms(owner, owner_client):
     page = owner_client.get(f"/api/images/{image['id']}/", HTTP_ACCEPT="text/html")
     assert page.status_code == 200
     assert 'name="name"' in page.content.decode() and 'name="file"' not in page.content.decode()
+
+
+def test_a_storage_error_is_retried_and_the_image_stays_processing(owner_client, media_root):
+    image = uploaded(owner_client)
+    # A directory (not empty) where a rendition goes: writing it fails with an OSError, as
+    # a full disk or an object store timing out would.
+    blocker = media_root / "images" / image["id"] / "100x100.jpg"
+    blocker.mkdir(parents=True)
+    (blocker / "in-the-way").write_bytes(b"")
+    with pytest.raises(TransientTaskError, match="Storage error"):
+        process(image["id"], can_retry=True)
+    row = Image.objects.get(id=image["id"])
+    assert (row.status, row.task.status) == ("processing", "queued")
+    assert row.task.error.startswith("Attempt 1 failed, retrying: Storage error")
+
+    (blocker / "in-the-way").unlink()
+    blocker.rmdir()
+    process(image["id"], can_retry=True)
+    assert owner_client.get(f"/api/images/{image['id']}/").json()["status"] == "ready"
+
+
+def test_a_storage_error_on_the_last_try_fails_the_image_with_the_reason(owner_client, media_root):
+    image = uploaded(owner_client)
+    blocker = media_root / "images" / image["id"] / "100x100.jpg"
+    blocker.mkdir(parents=True)
+    (blocker / "in-the-way").write_bytes(b"")
+    process(image["id"], can_retry=False)
+    shown = owner_client.get(f"/api/images/{image['id']}/").json()
+    assert shown["status"] == "failed"
+    assert shown["error"].startswith("Storage error")
