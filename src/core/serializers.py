@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core.models import User
 
@@ -29,3 +35,19 @@ class TokenPairSerializer(serializers.Serializer):
 
     access = serializers.CharField(read_only=True)
     refresh = serializers.CharField(read_only=True)
+
+
+class RevocableTokenRefreshSerializer(TokenRefreshSerializer):
+    """Refuses a refresh token issued before the user's password last changed.
+
+    With CHECK_REVOKE_TOKEN simplejwt refuses such access tokens, but it would still trade
+    the refresh token for new ones (which then fail): refuse the exchange itself.
+    """
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        payload = self.token_class(attrs["refresh"]).payload
+        claim = jwt_settings.REVOKE_TOKEN_CLAIM
+        user = User.objects.filter(id=payload.get(jwt_settings.USER_ID_CLAIM)).first()
+        if user is not None and payload.get(claim) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed("The password changed since this token was issued.", "token_revoked")
+        return super().validate(attrs)

@@ -262,6 +262,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"user": USER_THROTTLE_RATE},
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles count per client address: REMOTE_ADDR, which the web server already sets
+    # from a trusted proxy's X-Forwarded-For (uvicorn --proxy-headers). With None, DRF
+    # would take the header as sent, and a client could pick a new address every request.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SIMPLE_JWT = {
@@ -270,6 +274,9 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # A password change revokes every token issued before it.
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_REFRESH_SERIALIZER": "core.serializers.RevocableTokenRefreshSerializer",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -323,9 +330,22 @@ LOGGING = {
 }
 
 # --- Security when served for real ------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+# HTTPS=1 for a deployment reached over HTTPS (behind a proxy that terminates TLS and sets
+# X-Forwarded-Proto): secure cookies, HSTS, redirects to https, and that header trusted.
+# Off by default, since the embedded default and docker compose serve plain HTTP on
+# localhost, where secure cookies would make the site's log-in impossible.
+HTTPS = env.bool("HTTPS", default=False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # The browsers' preload list is a commitment for the whole domain: a deployment opts in.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/files/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"

@@ -162,3 +162,26 @@ def test_expired_refresh_tokens_are_flushed_and_live_ones_kept(anon_client, owne
     assert tokens_flush_expired() == 3  # two expired tokens and the blacklist entry
     assert list(OutstandingToken.objects.values_list("token", flat=True)) == [live["refresh"]]
     assert anon_client.post(REFRESH, {"refresh": live["refresh"]}).status_code == 200
+
+
+def test_a_password_change_revokes_the_tokens_issued_before_it(anon_client, owner):
+    tokens = anon_client.post(TOKEN, {"email": "owner@example.com", "password": PASSWORD}).json()
+    owner.set_password("a whole new passphrase 99")
+    owner.save()
+    refreshed = anon_client.post(REFRESH, {"refresh": tokens["refresh"]})
+    assert refreshed.status_code == 401
+    assert refreshed.json() == {"detail": "The password changed since this token was issued."}
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert anon_client.get(ME).status_code == 401
+    anon_client.credentials()
+    fresh = anon_client.post(TOKEN, {"email": "owner@example.com", "password": "a whole new passphrase 99"})
+    assert anon_client.post(REFRESH, {"refresh": fresh.json()["refresh"]}).status_code == 200
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(anon_client, owner, settings):
+    settings.AUTH_THROTTLE_RATE = "3/min"
+    body = {"email": "owner@example.com", "password": "wrong"}
+    codes = [
+        anon_client.post(TOKEN, body, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]

@@ -43,3 +43,16 @@ def test_bad_setting_value_fails_loudly():
     result = manage("check", SECRET_KEY="x" * 50, TASK_RETENTION_DAYS="thirty")
     assert result.returncode != 0
     assert "ImproperlyConfigured: Environment variable TASK_RETENTION_DAYS has a bad value" in result.stderr
+
+
+def test_https_deployments_pass_the_deploy_checks():
+    secret = {
+        "SECRET_KEY": "k" * 20 + "-9a8b7c6d5e4f3g2h1i0j-ZYXWVUTSRQPONMLKJIH",
+        "ALLOWED_HOSTS": "example.com",
+    }
+    result = manage("check", "--deploy", "--fail-level", "WARNING", HTTPS="1", **secret)
+    assert result.returncode == 0, result.stderr
+    # Without HTTPS=1 the embedded default serves plain HTTP: the same checks name what is off.
+    plain = manage("check", "--deploy", "--fail-level", "WARNING", **secret)
+    assert plain.returncode != 0
+    assert "security.W004" in plain.stderr and "security.W012" in plain.stderr
