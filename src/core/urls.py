@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import views
+from core.throttling import throttle_posts
 
 auth_patterns = [
     path("register/", views.RegisterView.as_view(), name="register"),
@@ -12,6 +13,7 @@ auth_patterns = [
 ]
 
 urlpatterns = [
+    path("admin/login/", throttle_posts(admin.site.login)),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

@@ -155,3 +155,21 @@ def test_long_lists_are_paged(site, owner):
     assert first.content.count(b"data-file-id=") == 25
     assert second.content.count(b"data-file-id=") == 1
     assert b"Page 2 of 2" in second.content
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/accounts/login/", {"username": "owner@example.com", "password": "wrong"}),
+        ("/accounts/register/", {"email": "owner@example.com", "password1": "x", "password2": "y"}),
+        ("/admin/login/", {"username": "owner@example.com", "password": "wrong"}),
+    ],
+    ids=["site-login", "site-register", "admin-login"],
+)
+def test_log_in_and_register_forms_are_throttled_per_address(client, owner, settings, url, data):
+    settings.AUTH_THROTTLE_RATE = "3/min"
+    codes = [client.post(url, data).status_code for _ in range(4)]
+    assert 429 not in codes[:3] and codes[3] == 429
+    refused = client.post(url, data)
+    assert int(refused["Retry-After"]) > 0
+    assert client.get(url).status_code == 200  # the form itself is still shown
