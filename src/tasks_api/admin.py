@@ -35,6 +35,11 @@ class TaskAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tasks are submitted through the API, which validates their params
 
+    def has_delete_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
+        # Deleting an unfinished one would strand what waits on it (an image stays
+        # `processing`); finished ones go by themselves after TASK_RETENTION_DAYS.
+        return False
+
     @admin.action(description="Re-queue the selected failed or cancelled tasks")
     def requeue(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
         apply_to_each(

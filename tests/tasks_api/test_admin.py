@@ -46,3 +46,10 @@ def test_user_admin_lists_users_by_email(admin_client, owner):
 def test_non_staff_cannot_open_admin(client, owner):
     client.force_login(owner)
     assert client.get("/admin/tasks_api/task/").status_code == 302
+
+
+def test_tasks_cannot_be_deleted_in_the_admin(admin_client, owner):
+    task = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 1})
+    assert admin_client.get(f"/admin/tasks_api/task/{task.id}/delete/").status_code == 403
+    listing = admin_client.get("/admin/tasks_api/task/").content.decode()
+    assert 'value="delete_selected"' not in listing

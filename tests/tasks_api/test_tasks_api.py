@@ -177,3 +177,15 @@ def test_idempotency_key_returns_the_first_task(
 def test_overlong_idempotency_key_is_400(owner_client):
     assert submit(owner_client, HTTP_IDEMPOTENCY_KEY="k" * 256).status_code == 400
     assert not Task.objects.exists()
+
+
+def test_an_internal_task_cannot_be_cancelled(owner_client, owner):
+    # An image's processing task: cancelling it would leave the image `processing` for good.
+    task = Task.objects.create(owner=owner, kind="image_process", params={"image_id": str(uuid.uuid4())})
+    response = owner_client.post(f"{TASKS}{task.id}/cancel/")
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "The image_process task is started by the service itself and cannot be cancelled."
+    }
+    task.refresh_from_db()
+    assert task.status == TaskStatus.QUEUED
