@@ -18,6 +18,7 @@ from codecheck.models import Check, CodeFile, FileStatus
 from codecheck.serializers import CheckSerializer, CodeFileSerializer, CodeFileUploadSerializer
 from core.exceptions import ApplicationError
 
+MAX_ID = 2**63 - 1
 FILE_PROBLEM = OpenApiResponse(description="No file, or not a UTF-8 .py file within the size limit.")
 DELETED = OpenApiResponse(description="The file was deleted.")
 
@@ -136,6 +137,7 @@ class CheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         value = self.request.query_params.get("file", "").strip()
         if not value:
             return None
-        if not (value.isascii() and value.isdigit()):
+        # Beyond a 64-bit id the database cannot compare (SQLite raises): no file has such an id.
+        if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
             raise ApplicationError("`file` must be a file id (a whole number).")
         return int(value)

@@ -116,13 +116,12 @@ def resolve_target(url: str) -> Target:
             raise TransientTaskError(f"Could not resolve {host}: {exc.strerror}.") from exc
         raise PermanentTaskError(f"Could not resolve {host}: {exc.strerror}.") from exc
     addresses = [answer[4][0] for answer in answers]
-    if not settings.MD5_ALLOW_PRIVATE:
-        refused = [address for address in addresses if not is_public_address(address)]
-        if refused:
-            raise PermanentTaskError(
-                f"Refused: {host} resolves to a private, loopback, link-local or reserved address "
-                f"({refused[0]})."
-            )
+    # The address itself stays out of the message: it would tell a caller what names
+    # resolve to inside the network the worker runs in.
+    if not settings.MD5_ALLOW_PRIVATE and not all(is_public_address(a) for a in addresses):
+        raise PermanentTaskError(
+            f"Refused: {host} resolves to a private, loopback, link-local or reserved address."
+        )
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme=scheme, host=host, port=port, ip=addresses[0], path=path)

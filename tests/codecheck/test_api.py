@@ -173,7 +173,7 @@ def test_checks_report_with_issues_and_file_filter(owner_client):
     assert owner_client.get(f"{CHECKS}{check['id']}/").json() == check
     passed = owner_client.get(CHECKS, {"file": second}).json()["results"][0]
     assert (passed["result"], passed["issues"]) == ("passed", [])
-    for not_an_id in ("abc", "²", "-1", "1.5"):
+    for not_an_id in ("abc", "²", "-1", "1.5", "99999999999999999999"):
         assert owner_client.get(CHECKS, {"file": not_an_id}).status_code == 400, not_an_id
 
 
