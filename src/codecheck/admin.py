@@ -80,8 +80,21 @@ class CheckAdmin(admin.ModelAdmin):
         "email_sent_at",
     ]
 
+    actions = ["notify_again"]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # checks are written by the sweep
 
     def has_delete_permission(self, request: HttpRequest, obj: Check | None = None) -> bool:
         return False  # the report keeps every check
+
+    @admin.action(description="Send the report mail of the selected checks again")
+    def notify_again(self, request: HttpRequest, queryset: QuerySet[Check]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            service=lambda check: services.check_notify_again(check=check),
+            label=lambda check: f"{check.file_name} (check {check.id})",
+            done="Queued the report mail of {count} check(s).",
+        )

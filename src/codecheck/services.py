@@ -225,6 +225,21 @@ def _mark_notify_sent(check_id: int) -> None:
     Check.objects.filter(id=check_id).update(notify_sent_at=timezone.now())
 
 
+def check_notify_again(*, check: Check) -> Check:
+    """Queue the report mail again, for a check whose mail retries ran out (an admin action).
+
+    The notification actor gives up after its retries (about 17 minutes of a mail server
+    refusing or away); once the server is back, this sends it. A mail sent already is not
+    sent twice: check_notify looks at `email_sent` under the row lock.
+    """
+    if check.email_sent:
+        raise ApplicationError("The report mail was sent already.", status_code=status.HTTP_409_CONFLICT)
+    check_id = check.id
+    enqueue_on_commit("codecheck_notify", check_id, on_sent=lambda: _mark_notify_sent(check_id))
+    logger.info("report mail queued again", extra={"check_id": check_id})
+    return check
+
+
 def checks_resend_lost_notifications(*, older_than_seconds: int = NOTIFY_RESEND_AFTER_SECONDS) -> int:
     """Queue again the report mails whose message never reached the broker; returns how many.
 

@@ -56,3 +56,23 @@ def test_delete_in_the_admin_keeps_rows_and_history(admin_client, owner):
     code_file.refresh_from_db()
     assert (code_file.status, code_file.content) == ("deleted", "")
     assert code_file.checks.get().id == check_id
+
+
+def test_the_report_mail_of_a_check_can_be_sent_again(
+    admin_client, owner, smtp, django_capture_on_commit_callbacks
+):
+    code_file = services.codefile_create(owner=owner, upload=py_upload())
+    services.codecheck_sweep()
+    check = code_file.checks.get()  # its mail's retries ran out: email_sent stayed false
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(
+            "/admin/codecheck/check/", {"action": "notify_again", "_selected_action": [check.id]}, follow=True
+        )
+    assert "Queued the report mail of 1 check(s)." in response.content.decode()
+    assert len(callbacks) == 1  # the notification actor, sent after commit
+    services.check_notify(check_id=check.id)  # what the actor then does
+    assert len(smtp.messages) == 1
+    response = admin_client.post(
+        "/admin/codecheck/check/", {"action": "notify_again", "_selected_action": [check.id]}, follow=True
+    )
+    assert "The report mail was sent already." in response.content.decode()
