@@ -8,12 +8,15 @@ the database, so a read that races a write caches under the old version, never t
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 
 def _version_key(owner_id: int) -> str:
@@ -41,8 +44,17 @@ def image_cache_get_or_build(*, owner_id: int, key: str, build: Callable[[], Any
 
 
 def image_cache_invalidate(*, owner_id: int) -> None:
-    """Forget every cached read of this owner's images."""
+    """Forget every cached read of this owner's images; a Redis outage is logged, not raised."""
+    key = _version_key(owner_id)
     try:
-        cache.incr(_version_key(owner_id))
-    except ValueError:  # no version yet: nothing was cached under one either
-        cache.add(_version_key(owner_id), time.time_ns(), timeout=None)
+        cache.incr(key)
+    except ValueError:
+        # No version yet, or the INCR failed (the fail-open cache reports a Redis error as
+        # a missing key). Either way a fresh start value, set unconditionally: `add` would
+        # keep a version that exists and lose the invalidation.
+        cache.set(key, time.time_ns(), timeout=None)
+        if cache.get(key) is None:  # the fail-open cache swallowed that error too
+            logger.warning(
+                "image cache not invalidated: cached reads may be stale until they expire",
+                extra={"owner_id": owner_id, "expire_seconds": settings.IMAGE_CACHE_SECONDS},
+            )

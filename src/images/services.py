@@ -105,13 +105,25 @@ def image_create(*, owner: User, file: UploadedFile, name: str = "", tags: Seque
 
 @transaction.atomic
 def image_update(*, image: Image, name: str | None = None, tags: Sequence[str] | None = None) -> Image:
+    """Rename and/or retag the image; what is None stays as it is. Returns the updated row.
+
+    `image` may have been read before another request changed or deleted the row (the
+    view reads it before this transaction), so the row is read again and locked here, and
+    only the fields given are written: a tags-only change never writes back an old name,
+    and an image deleted meanwhile is a 404 like any missing image.
+    """
+    image = Image.objects.select_for_update().filter(id=image.id).first()
+    if image is None:
+        raise ApplicationError("Not found.", status_code=status.HTTP_404_NOT_FOUND)
     changed: dict[str, Any] = {}
+    update_fields = ["updated_at"]
     if name is not None:
         image.name = changed["name"] = name.strip()
+        update_fields.append("name")
     if tags is not None:
         _tags_set(image=image, names=tags)
         changed["tags"] = list(tags)
-    image.save(update_fields=["name", "updated_at"])
+    image.save(update_fields=update_fields)
     _after_change(image=image, event="updated", data=changed)
     return image
 

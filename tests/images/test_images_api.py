@@ -7,17 +7,21 @@ tests/images/test_images_e2e.py goes through a real worker.
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
 
 import pytest
+from django.db import connection, transaction
 from PIL import Image as PILImage
 from rest_framework_simplejwt.tokens import AccessToken
 
 from images.models import Image
 from images.processing import image_process_run
+from images.services import image_delete, image_update
 from tasks_api.models import Task
 from tasks_api.services import TransientTaskError, task_execute
+from tests.helpers import wait_for
 from tests.images.conftest import EXTENSIONS, files_under, make_image, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -482,3 +486,78 @@ def test_a_storage_error_on_the_last_try_fails_the_image_with_the_reason(owner_c
     shown = owner_client.get(f"/api/images/{image['id']}/").json()
     assert shown["status"] == "failed"
     assert shown["error"].startswith("Storage error")
+
+
+# --- Updates that race other requests -------------------------------------------------
+# Two transactions at once: the test holds a change open on the image's row while a PATCH
+# runs on a thread (with its own database connection), waits until that PATCH is waiting
+# for the row, then commits. Nothing is enqueued, and with RABBITMQ_URL unset the image
+# events are logged here instead of reaching the shared broker.
+
+
+def stored_image(owner, *, name: str) -> Image:
+    """An image row as an upload leaves it, without the upload's processing task."""
+    return Image.objects.create(owner=owner, name=name, file="x", size=1, format="JPEG", extension="jpg")
+
+
+def on_own_connection(call):
+    def run():
+        try:
+            return call()
+        finally:
+            connection.close()
+
+    return run
+
+
+def a_query_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        # Inside a transaction PostgreSQL keeps showing its first look at pg_stat_activity.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.fixture
+def racing(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's row locks")
+    settings.RABBITMQ_URL = ""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tags_only_patch_keeps_a_rename_that_committed_meanwhile(racing, owner, owner_client):
+    image = stored_image(owner, name="old")
+    url = f"/api/images/{image.id}/"
+    with transaction.atomic():
+        image_update(image=Image.objects.get(id=image.id), name="new")  # another request's rename
+        patch = racing.submit(
+            on_own_connection(lambda: owner_client.patch(url, {"tags": ["x"]}, format="json"))
+        )
+        wait_for(a_query_waits_for_a_lock, timeout=10, what="the PATCH to wait for the renamed row")
+    response = patch.result(timeout=10)
+    assert response.status_code == 200, response.content
+    assert (response.json()["name"], response.json()["tags"]) == ("new", ["x"])
+    assert Image.objects.get(id=image.id).name == "new"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_patch_racing_a_delete_is_404_like_any_missing_image(racing, owner, owner_client):
+    image = stored_image(owner, name="old")
+    url = f"/api/images/{image.id}/"
+    owner_client.raise_request_exception = False  # a 500 comes back as a response
+    with transaction.atomic():
+        image_delete(image=Image.objects.get(id=image.id))
+        patch = racing.submit(
+            on_own_connection(lambda: owner_client.patch(url, {"name": "n"}, format="json"))
+        )
+        wait_for(a_query_waits_for_a_lock, timeout=10, what="the PATCH to wait for the deleted row")
+    response = patch.result(timeout=10)
+    assert response.status_code == 404, response.content
+    missing = owner_client.patch(url, {"name": "n"}, format="json")
+    assert (missing.status_code, missing.json()) == (404, response.json())

@@ -7,6 +7,8 @@ skips the services): the cached answer still shows the old value until a service
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 
 from images.models import Image
 from tests.images.test_images_api import process, uploaded
@@ -79,3 +81,23 @@ def test_one_users_cache_is_never_anothers(owner_client, other_client, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         uploaded(other_client)
     assert owner_client.get(url).json()["name"] == "private"
+
+
+def test_an_update_whose_version_bump_redis_refuses_still_invalidates(
+    owner, owner_client, django_capture_on_commit_callbacks
+):
+    """Whatever makes the INCR fail (a dropped connection, a timeout), a fresh version is set.
+
+    Here Redis refuses it for real: the owner's version is at the largest integer Redis
+    counts to, so INCR answers "increment or decrement would overflow".
+    """
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis (REDIS_URL)")
+    cache.set(f"images:owner:{owner.id}:version", 2**63 - 1, timeout=None)
+    image = uploaded(owner_client, name="first")
+    url = f"/api/images/{image['id']}/"
+    assert owner_client.get(url).json()["name"] == "first"  # cached under that version
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert owner_client.patch(url, {"name": "renamed"}, format="json").status_code == 200
+    assert owner_client.get(url).json()["name"] == "renamed"

@@ -1,4 +1,4 @@
-"""Image services at their edges: rolled-back deletes, and deletes that race the worker."""
+"""Image services at their edges: rolled-back deletes, deletes that race the worker, stale updates."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import uuid
 import pytest
 from django.db import transaction
 
+from core.exceptions import ApplicationError
 from images.imaging import ImageInfo
 from images.models import Image
-from images.services import image_delete, image_processed, image_processing_failed
+from images.services import image_delete, image_processed, image_processing_failed, image_update
 from images.storage import image_file_write
 from tests.images.conftest import files_under
 from tests.images.test_images_api import process, uploaded
@@ -44,4 +45,24 @@ def test_renditions_of_an_image_deleted_during_processing_are_swept(media_root):
 
 def test_failing_an_image_that_is_gone_does_nothing():
     image_processing_failed(image_id=uuid.uuid4(), error="whatever")
+    assert not Image.objects.exists()
+
+
+def test_an_update_changes_only_its_own_fields_of_the_row_as_it_is_now(owner_client):
+    image = uploaded(owner_client, name="old", tags="a")
+    stale = Image.objects.get(id=image["id"])  # read before another request renamed it
+    image_update(image=Image.objects.get(id=image["id"]), name="new")
+    updated = image_update(image=stale, tags=["b"])
+    assert updated.name == "new"
+    row = Image.objects.get(id=image["id"])
+    assert (row.name, [tag.name for tag in row.tags.all()]) == ("new", ["b"])
+
+
+def test_updating_an_image_deleted_meanwhile_is_not_found(owner_client):
+    image = uploaded(owner_client)
+    stale = Image.objects.get(id=image["id"])
+    image_delete(image=Image.objects.get(id=image["id"]))
+    with pytest.raises(ApplicationError) as error:
+        image_update(image=stale, name="renamed")
+    assert error.value.status_code == 404
     assert not Image.objects.exists()
