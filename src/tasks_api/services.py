@@ -177,12 +177,6 @@ def task_create(
 def task_cancel(*, task: Task) -> Task:
     # Only a queued task can be cancelled; the claim in task_start checks the status, so
     # a message still in the broker finds the task cancelled and does nothing.
-    if not registry.get(task.kind).public:
-        # An internal task (an image's processing) belongs to its object: cancelling it
-        # would leave the image waiting for renditions that never come.
-        raise ApplicationError(
-            f"The {task.kind} task is started by the service itself and cannot be cancelled.", status_code=409
-        )
     changed = Task.objects.filter(id=task.id, status=TaskStatus.QUEUED).update(
         status=TaskStatus.CANCELLED, finished_at=timezone.now(), progress=0
     )

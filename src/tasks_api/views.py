@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.exceptions import ApplicationError
 from tasks_api import registry, selectors, services
 from tasks_api.filters import TaskFilter
 from tasks_api.models import Task
@@ -76,7 +77,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        task = services.task_cancel(task=self.get_object())
+        task = self.get_object()
+        if not registry.get(task.kind).public:
+            # Clients submit only public kinds, and cancel only them: an internal task (an
+            # image's processing) belongs to its object, whose own delete cancels it.
+            raise ApplicationError(
+                f"The {task.kind} task is started by the service itself and cannot be cancelled.",
+                status_code=status.HTTP_409_CONFLICT,
+            )
+        task = services.task_cancel(task=task)
         return Response(TaskSerializer(task).data)
 
     @extend_schema(
