@@ -34,7 +34,12 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
 SERVICES_UP = bool(settings.RABBITMQ_URL and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django has grouped the tests by database use
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The end-to-end tests go last. Their worker process, once started, lives for the rest of
+    # the session: it would take the messages that other tests' commits send, and hold rows
+    # while those tests' databases are flushed (a deadlock, now and then).
+    items.sort(key=lambda item: "e2e" in item.keywords)
     if SERVICES_UP:
         return
     if os.environ.get("CI"):
