@@ -6,6 +6,7 @@ class ImagesConfig(AppConfig):
     verbose_name = "Images"
 
     def ready(self) -> None:
+        from images import signals  # noqa: F401  (connects the receivers)
         from images.processing import ImageProcessParamsSerializer
         from images.services import IMAGE_PROCESS_KIND
         from tasks_api import registry

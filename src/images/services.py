@@ -130,7 +130,10 @@ def image_update(*, image: Image, name: str | None = None, tags: Sequence[str] |
 
 @transaction.atomic
 def image_delete(*, image: Image) -> None:
-    """Delete the row now and its files once that commits; a queued processing is cancelled."""
+    """Delete the row now and its files once that commits; a queued processing is cancelled.
+
+    The files go through images.signals, which does the same for a row deleted by a cascade.
+    """
     image_id = image.id
     task = image.task
     image.delete()
@@ -139,7 +142,6 @@ def image_delete(*, image: Image) -> None:
         # The worker may have claimed it meanwhile: then it finds the image gone.
         with suppress(ApplicationError):
             task_cancel(task=task)
-    transaction.on_commit(lambda: image_files_delete(image_id=image_id), robust=True)
     _after_change(image=image, event="deleted", data={"name": image.name})
 
 

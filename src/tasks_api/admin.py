@@ -4,7 +4,7 @@ from django.http import HttpRequest
 
 from core.admin_actions import apply_to_each
 from tasks_api import services
-from tasks_api.models import Lane, Task
+from tasks_api.models import FINISHED_STATUSES, Lane, Task
 
 
 @admin.register(Task)
@@ -36,9 +36,10 @@ class TaskAdmin(admin.ModelAdmin):
         return False  # tasks are submitted through the API, which validates their params
 
     def has_delete_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
-        # Deleting an unfinished one would strand what waits on it (an image stays
-        # `processing`); finished ones go by themselves after TASK_RETENTION_DAYS.
-        return False
+        # Only finished tasks: deleting an unfinished one would strand what waits on it (an
+        # image stays `processing`). Django asks this for every selected or cascaded task,
+        # so a user with unfinished tasks cannot be deleted either until they finish.
+        return obj is None or obj.status in FINISHED_STATUSES
 
     @admin.action(description="Re-queue the selected failed or cancelled tasks")
     def requeue(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:

@@ -70,3 +70,16 @@ def test_tags_are_read_only_in_the_admin(admin_client, owner_client):
     # Nor can the image form add one on the side.
     page = admin_client.get(f"/admin/images/image/{image['id']}/change/").content.decode()
     assert 'id="add_id_tags"' not in page
+
+
+def test_deleting_the_owner_in_the_admin_removes_their_images_files(
+    admin_client, owner, owner_client, media_root, django_capture_on_commit_callbacks
+):
+    image = uploaded(owner_client)
+    process(image["id"])  # its task finished: nothing stops the owner's deletion
+    assert files_under(media_root)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/core/user/{owner.id}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Image.objects.exists()
+    assert files_under(media_root) == []

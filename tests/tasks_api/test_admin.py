@@ -48,8 +48,17 @@ def test_non_staff_cannot_open_admin(client, owner):
     assert client.get("/admin/tasks_api/task/").status_code == 302
 
 
-def test_tasks_cannot_be_deleted_in_the_admin(admin_client, owner):
-    task = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 1})
-    assert admin_client.get(f"/admin/tasks_api/task/{task.id}/delete/").status_code == 403
-    listing = admin_client.get("/admin/tasks_api/task/").content.decode()
-    assert 'value="delete_selected"' not in listing
+def test_only_finished_tasks_can_be_deleted_in_the_admin(admin_client, owner):
+    waiting = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 1})
+    done = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 1}, status="succeeded")
+    assert admin_client.get(f"/admin/tasks_api/task/{waiting.id}/delete/").status_code == 403
+    assert admin_client.post(f"/admin/tasks_api/task/{done.id}/delete/", {"post": "yes"}).status_code == 302
+    assert list(Task.objects.all()) == [waiting]
+    # Nor through the bulk action, nor by deleting the owner, while one is unfinished.
+    bulk = admin_client.post(
+        "/admin/tasks_api/task/",
+        {"action": "delete_selected", "_selected_action": [waiting.id], "post": "yes"},
+    )
+    assert bulk.status_code == 403
+    assert admin_client.post(f"/admin/core/user/{owner.id}/delete/", {"post": "yes"}).status_code == 403
+    assert Task.objects.filter(id=waiting.id).exists()
