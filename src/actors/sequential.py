@@ -20,6 +20,7 @@ from tasks_api.sequential import sequential_step, sequential_wake
     min_backoff=1_000,
     max_backoff=30_000,
     time_limit=600_000,
+    notify_shutdown=True,
 )
 def sequential_task(task_id: str) -> None:
     step = sequential_step(task_id=task_id)

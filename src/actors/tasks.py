@@ -7,14 +7,13 @@ from django.conf import settings
 from periodiq import cron
 
 from actors.base import TASK_RETRY_OPTIONS, can_retry
-from tasks_api.services import Outcome, task_execute, tasks_prune, tasks_redispatch
+from tasks_api.services import task_execute, tasks_prune
 from tasks_api.sleep import sleep_run
 
 
 @dramatiq.actor(actor_name="sleep_task", queue_name="tasks", time_limit=600_000, **TASK_RETRY_OPTIONS)
 def sleep_task(task_id: str) -> None:
-    if task_execute(task_id=task_id, handler=sleep_run, can_retry=can_retry()) is Outcome.CONTINUE:
-        sleep_task.send(task_id)
+    task_execute(task_id=task_id, handler=sleep_run, can_retry=can_retry())
 
 
 @dramatiq.actor(
@@ -26,14 +25,3 @@ def sleep_task(task_id: str) -> None:
 )
 def prune_tasks() -> None:
     tasks_prune()
-
-
-@dramatiq.actor(
-    actor_name="redispatch_tasks",
-    queue_name="maintenance",
-    periodic=cron(settings.TASK_REDISPATCH_CRON),
-    max_retries=0,
-    time_limit=300_000,
-)
-def redispatch_tasks() -> None:
-    tasks_redispatch()

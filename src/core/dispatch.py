@@ -8,12 +8,13 @@ the row it works on exists.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dramatiq
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from dramatiq.brokers.stub import StubBroker
 
 logger = logging.getLogger(__name__)
@@ -21,13 +22,17 @@ logger = logging.getLogger(__name__)
 # The RabbitMQ broker keeps one connection per thread, and under ASGI Django runs each
 # request's sync code on a thread of its own: sending from there would open, and leave open,
 # a connection per request. Sends go through these few long-lived threads instead.
-_senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dramatiq-send")
+SENDER_PREFIX = "dramatiq-send"
+_senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix=SENDER_PREFIX)
 
 
 def send_actor(actor_name: str, /, *args: Any, delay_ms: int | None = None, **kwargs: Any) -> None:
     """Enqueue now, waiting for the broker's confirm. Code that writes rows uses enqueue_on_commit."""
     actor = dramatiq.get_broker().get_actor(actor_name)
-    _senders.submit(actor.send_with_options, args=args, kwargs=kwargs, delay=delay_ms).result()
+    if threading.current_thread().name.startswith(SENDER_PREFIX):
+        actor.send_with_options(args=args, kwargs=kwargs, delay=delay_ms)  # already on a sender
+    else:
+        _senders.submit(actor.send_with_options, args=args, kwargs=kwargs, delay=delay_ms).result()
     logger.debug("enqueued %s", actor_name, extra={"actor": actor_name})
 
 
@@ -36,8 +41,10 @@ def enqueue_on_commit(
 ) -> None:
     """Send the actor once the transaction commits; then call `on_sent`, if given.
 
-    `on_sent` lets the caller record that the broker has the message, so that a periodic
-    sweep can send again what a broker outage at commit time lost.
+    `on_sent` lets the caller record that the broker has the message, so that a relay can
+    send again what a broker outage at commit time lost. With RabbitMQ the send happens on
+    a sender thread and the caller does not wait: a broker that is away or blocking
+    publishers never holds a request. The in-process broker is sent to at once.
     """
 
     def send() -> None:
@@ -45,9 +52,22 @@ def enqueue_on_commit(
         if on_sent is not None:
             on_sent()
 
+    def send_in_background() -> None:
+        close_old_connections()  # on_sent writes through this thread's own connection
+        try:
+            send()
+        except Exception:
+            logger.warning("not enqueued yet: %s", actor_name, extra={"actor": actor_name}, exc_info=True)
+
+    def hand_over() -> None:
+        if isinstance(dramatiq.get_broker(), StubBroker):
+            send()
+        else:
+            _senders.submit(send_in_background)
+
     # robust: a broker outage after commit is logged, not turned into a 500 for a request
     # whose row is already saved; recovering the lost message is the caller's business.
-    transaction.on_commit(send, robust=True)
+    transaction.on_commit(hand_over, robust=True)
 
 
 def drain_in_process_broker() -> None:
@@ -61,6 +81,7 @@ def drain_in_process_broker() -> None:
     if not isinstance(broker, StubBroker):
         return
     worker = dramatiq.Worker(broker, worker_threads=2)
+    worker.one_off = True  # no heartbeat or relay threads for a command that ends (tasks_api.heartbeat)
     worker.start()
     try:
         # A message may send others (a check sends its mail), so go round until all are empty.

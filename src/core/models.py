@@ -66,3 +66,36 @@ class User(AbstractUser):
         """Store the address lower-cased, as registration does (the admin's forms come here)."""
         super().clean()
         self.email = self.email.lower()
+
+
+class OutboxEvent(models.Model):
+    """An event waiting to be published, written in the transaction of the change it describes.
+
+    core.events publishes it after commit and marks it sent; the relay in every worker
+    publishes what is left (the broker was away, the process died in between).
+    """
+
+    exchange = models.CharField(max_length=255)
+    routing_key = models.CharField(max_length=255)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(sent_at__isnull=True), name="outbox_pending_idx"),
+            models.Index(fields=["sent_at"], name="outbox_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.routing_key} #{self.pk}"
+
+
+class EventSequence(models.Model):
+    """The last `sequence` given to the events of one subject (an image), so consumers can order them."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last}"

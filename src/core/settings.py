@@ -179,6 +179,7 @@ DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.CurrentMessage",
     "periodiq.PeriodiqMiddleware",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    "tasks_api.middleware.TaskRuntime",
 ]
 if RABBITMQ_URL:
     DRAMATIQ_BROKER = {
@@ -199,11 +200,16 @@ EMBEDDED_WORKER_THREADS = env.int("EMBEDDED_WORKER_THREADS", default=4)
 TASK_RETENTION_DAYS = env.int("TASK_RETENTION_DAYS", default=30)
 TASK_PRUNE_CRON = env.str("TASK_PRUNE_CRON", default="17 3 * * *")
 TOKEN_FLUSH_CRON = env.str("TOKEN_FLUSH_CRON", default="23 3 * * *")
-# A queued task whose message the broker never confirmed (it was down at commit time) is
-# sent again by a periodic actor once it is this old.
-TASK_REDISPATCH_AFTER_SECONDS = env.int("TASK_REDISPATCH_AFTER_SECONDS", default=120)
-TASK_REDISPATCH_CRON = env.str("TASK_REDISPATCH_CRON", default="*/2 * * * *")
-TASK_LOST_AFTER_SECONDS = env.int("TASK_LOST_AFTER_SECONDS", default=1800)
+# The job runtime (tasks_api): a running task's claim is a lease its worker's heartbeat
+# renews; a lease that ran out means the worker died, and the task is taken over. A task
+# whose deliveries killed their worker this many times fails instead of running again.
+TASK_LEASE_SECONDS = env.float("TASK_LEASE_SECONDS", default=15.0)
+TASK_HEARTBEAT_SECONDS = env.float("TASK_HEARTBEAT_SECONDS", default=3.0)
+TASK_MAX_DELIVERIES = env.int("TASK_MAX_DELIVERIES", default=5)
+# The relay sends tasks that have no message yet (the broker was away at commit, a process
+# died before sending) once they are this old, checking every TASK_RELAY_INTERVAL_SECONDS.
+TASK_RELAY_GRACE_SECONDS = env.float("TASK_RELAY_GRACE_SECONDS", default=2.0)
+TASK_RELAY_INTERVAL_SECONDS = env.float("TASK_RELAY_INTERVAL_SECONDS", default=1.0)
 # Longest a single sleep message runs before it hands over to a fresh message, so no
 # delivery stays unacknowledged near RabbitMQ's 30-minute consumer_timeout.
 SLEEP_SLICE_SECONDS = env.int("SLEEP_SLICE_SECONDS", default=300)
@@ -231,6 +237,8 @@ IMAGE_RENDITION_SIZES = env.list("IMAGE_RENDITION_SIZES", cast=int, default=[100
 IMAGE_CACHE_SECONDS = env.int("IMAGE_CACHE_SECONDS", default=300 if REDIS_URL or not RABBITMQ_URL else 0)
 IMAGE_EVENTS_EXCHANGE = env.str("IMAGE_EVENTS_EXCHANGE", default="images")
 IMAGE_EVENTS_QUEUE = env.str("IMAGE_EVENTS_QUEUE", default="image-events")
+# Each exchange's consumer queues and their bindings, declared by publisher and listener alike.
+EVENT_QUEUES = {IMAGE_EVENTS_EXCHANGE: [(IMAGE_EVENTS_QUEUE, "image.*")]}
 # Code checks
 CODECHECK_MAX_BYTES = env.int("CODECHECK_MAX_BYTES", default=1024 * 1024)
 # The web server refuses larger bodies before reading them (core.body_limit): the largest

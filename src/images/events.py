@@ -24,4 +24,5 @@ def image_event_publish(*, event: str, image_id: UUID, owner_id: int, data: dict
             "occurred_at": timezone.now().isoformat(),
             "data": data,
         },
+        sequence_key=f"image:{image_id}",
     )

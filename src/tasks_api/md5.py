@@ -21,6 +21,7 @@ from rest_framework import serializers
 from tasks_api.email_once import EmailRefused, task_email_once
 from tasks_api.models import Task
 from tasks_api.params import ParamsSerializer
+from tasks_api.runs import raise_if_stopped
 from tasks_api.services import (
     PermanentTaskError,
     TransientTaskError,
@@ -73,6 +74,7 @@ def md5_of_url(*, url: str, task_id: UUID | None = None) -> dict[str, Any]:
             if size > settings.MD5_MAX_BYTES:
                 raise _too_big()
             digest.update(chunk)
+            raise_if_stopped()
             if length and task_id and (now := 100 * size // length) > progress:
                 progress = now
                 task_set_progress(task_id=task_id, progress=min(progress, 99))

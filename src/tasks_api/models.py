@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class TaskStatus(models.TextChoices):
@@ -28,16 +29,28 @@ class Task(models.Model):
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0 to 100.")
-    attempts = models.PositiveIntegerField(default=0, help_text="How many times a worker started it.")
+    deliveries = models.PositiveIntegerField(default=0, help_text="How many times a worker claimed it.")
+    attempts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Each delivery's {started_at, finished_at, error}, oldest first (the last few kept).",
+    )
+    traceback = models.TextField(blank=True, help_text="The traceback of the last failed attempt, bounded.")
     idempotency_key = models.CharField(max_length=255, blank=True)
     dispatched_at = models.DateTimeField(
         null=True, blank=True, help_text="When the broker confirmed the task's message; empty until then."
     )
-    claimed_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="When a worker last claimed it, or the sweep last sent it again because its message was lost.",
+    enqueued_at = models.DateTimeField(
+        default=timezone.now, help_text="When it last needed a message: created, re-queued or put back."
     )
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the current delivery claimed it."
+    )
+    # The claim of the delivery that runs it now: a token telling this run from a later one,
+    # and a lease its worker's heartbeat renews. A lease that ran out means the worker died.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    worker = models.CharField(max_length=255, blank=True, help_text="host:pid of the worker running it.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -50,6 +63,12 @@ class Task(models.Model):
             models.Index(fields=["owner", "-created_at"], name="task_owner_created_idx"),
             models.Index(fields=["kind", "status"], name="task_kind_status_idx"),
             models.Index(fields=["status", "finished_at"], name="task_status_finished_idx"),
+            # The relay's question, every second: which unfinished tasks have no message yet.
+            models.Index(
+                fields=["enqueued_at"],
+                condition=models.Q(dispatched_at__isnull=True, status__in=["queued", "running"]),
+                name="task_undispatched_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -106,3 +125,21 @@ class TaskEmail(models.Model):
 
     def __str__(self) -> str:
         return f"email for {self.task_id} to {self.to}"
+
+
+class Worker(models.Model):
+    """A live worker process, as its heartbeat last wrote it (see tasks_api.heartbeat)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    queues = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField(db_index=True)
+    running = models.JSONField(default=list, blank=True, help_text="Ids of the tasks it runs now.")
+
+    class Meta:
+        ordering = ["hostname", "pid"]
+
+    def __str__(self) -> str:
+        return f"worker {self.hostname}:{self.pid}"

@@ -53,3 +53,8 @@ def all_kinds() -> list[TaskKind]:
 
 def public_kinds() -> list[TaskKind]:
     return [kind for kind in all_kinds() if kind.public]
+
+
+def actor_names() -> set[str]:
+    """The actors that run a task row (their first argument is the task id)."""
+    return {kind.actor_name for kind in _KINDS.values()}

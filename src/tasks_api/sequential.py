@@ -33,6 +33,7 @@ from tasks_api.lane import (
 )
 from tasks_api.models import Task
 from tasks_api.params import ParamsSerializer
+from tasks_api.runs import raise_if_stopped
 from tasks_api.services import Outcome, task_execute, task_set_progress
 
 KIND = "sequential"
@@ -82,6 +83,7 @@ def sequential_run(task: Task, *, lease: Lease) -> dict[str, Any] | Outcome:
             if not lane_renew(lease=lease):
                 return Outcome.CONTINUE
             next_renewal = time.monotonic() + renew_every
+        raise_if_stopped()  # cancelled, or the worker shuts down: the lane moves on
         time.sleep(min(remaining, renew_every, 1.0))
     return {"num": task.params["num"]}
 

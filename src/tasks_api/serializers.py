@@ -6,7 +6,13 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from tasks_api import registry
-from tasks_api.models import Task
+from tasks_api.models import Task, TaskStatus
+
+
+class AttemptSerializer(serializers.Serializer):
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True, help_text="Null while this delivery runs.")
+    error = serializers.CharField(allow_blank=True, help_text="Why this delivery ended without success.")
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -14,6 +20,9 @@ class TaskSerializer(serializers.ModelSerializer):
     result = serializers.JSONField(allow_null=True, help_text="The outcome, once succeeded.")
     position = serializers.SerializerMethodField(
         help_text="Place in the kind's queue (1 = next or running); null when not in a queue."
+    )
+    attempts = serializers.SerializerMethodField(
+        help_text="Each delivery to a worker: {started_at, finished_at, error}, oldest first."
     )
 
     class Meta:
@@ -30,8 +39,20 @@ class TaskSerializer(serializers.ModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "attempts",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AttemptSerializer(many=True))
+    def get_attempts(self, task: Task) -> list[dict[str, Any]]:
+        """Each delivery oldest first, the one running now last (still without finished_at)."""
+        attempts = [
+            {"started_at": entry["started_at"], "finished_at": entry["finished_at"], "error": entry["error"]}
+            for entry in task.attempts
+        ]
+        if task.status == TaskStatus.RUNNING and task.claim_token is not None:
+            attempts.append({"started_at": task.claimed_at, "finished_at": None, "error": ""})
+        return AttemptSerializer(attempts, many=True).data
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_position(self, task: Task) -> int | None:

@@ -1,32 +1,40 @@
 """Writes on Task rows: creating, cancelling, re-queueing, and the life cycle a worker drives.
 
-A worker runs a task through `task_execute`: it claims the row atomically, calls the
-kind's handler, and writes the outcome back. Handlers raise `TransientTaskError` for
-failures worth another try (the actor's Dramatiq retries apply, with backoff) and
-`PermanentTaskError` for the rest; any other exception fails the task too.
+A worker runs a task through `task_execute`: it claims the row (a token and a lease that
+the worker's heartbeat renews), calls the kind's handler, and writes the outcome back,
+conditional on still holding the claim. Handlers raise `TransientTaskError` for failures
+worth another try (the actor's Dramatiq retries apply, with backoff) and
+`PermanentTaskError` for the rest; any other exception fails the task too, except a
+database error, which is retried. Rows are the truth and the broker a wake-up: what a lost
+message or a dead worker leaves behind, tasks_api.recovery sends again.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from traceback import format_exc
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from dramatiq.middleware import TimeLimitExceeded
+from dramatiq.middleware import Shutdown, TimeLimitExceeded
 
 from core.dispatch import enqueue_on_commit, send_actor
 from core.exceptions import ApplicationError
 from core.models import User
 from tasks_api import registry
 from tasks_api.models import FINISHED_STATUSES, Task, TaskEmail, TaskStatus
+from tasks_api.runs import TaskStopped, run_registered, shutting_down
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +47,10 @@ class PermanentTaskError(Exception):
     """A failure that another try will not fix (a 404, a bad file): fails the task at once."""
 
 
+# `attempts` keeps the last deliveries only, and a traceback its last characters.
+MAX_ATTEMPTS_KEPT = 25
+MAX_TRACEBACK_CHARS = 16_000
+WORKER_LABEL = f"{socket.gethostname()}:{os.getpid()}"
 TIME_LIMIT_ERROR = "The task ran past its time limit and was stopped."
 
 
@@ -59,88 +71,26 @@ Handler = Callable[[Task], "dict[str, Any] | Outcome"]
 
 
 def _mark_dispatched(task_id: UUID | str) -> None:
-    Task.objects.filter(id=task_id).update(dispatched_at=timezone.now())
+    Task.objects.filter(id=task_id, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
 
 
 def _dispatch_on_commit(*, task: Task) -> None:
-    # With the broker down the row is committed all the same and the request still
-    # answers; the task keeps no dispatched_at, and tasks_redispatch sends it later.
+    # The row is the outbox: with the broker away it keeps no dispatched_at and the relay
+    # (tasks_api.recovery.tasks_dispatch_pending) sends it as soon as the broker is back.
     task_id = task.id
     enqueue_on_commit(
         registry.get(task.kind).actor_name, str(task_id), on_sent=lambda: _mark_dispatched(task_id)
     )
 
 
-def _send_again(*, task_id: UUID, kind: str) -> bool:
-    """Send the kind's actor for the task; False when the broker did not take it."""
+def _dispatch_now(*, task_id: UUID, kind: str) -> None:
+    """Send a message for the task now (no transaction is open); the relay covers a failure."""
     try:
         send_actor(registry.get(kind).actor_name, str(task_id))
     except Exception:
-        logger.exception("task not re-dispatched", extra={"task_id": str(task_id)})
-        return False
-    return True
-
-
-def tasks_redispatch(*, older_than_seconds: int | None = None, lost_after_seconds: int | None = None) -> int:
-    """Send again the unfinished tasks whose message is gone; returns how many were sent.
-
-    A message is gone in two ways:
-
-    - A queued task's message never reached the broker (it was down at commit): it has no
-      `dispatched_at` after TASK_REDISPATCH_AFTER_SECONDS.
-    - A running task's message was dropped after a worker claimed it: the actor raised
-      outside the handler (the database down while writing the result) on every Dramatiq
-      retry, and the message went to the dead-letter queue. Every run claims the row in
-      `task_start`, which stamps `claimed_at`, and every task actor's time limit (14 minutes
-      at most, under RabbitMQ's 30-minute consumer_timeout) stops a run long before
-      TASK_LOST_AFTER_SECONDS: a running task claimed longer ago than that has no live run.
-      Its `claimed_at` is stamped when it is sent, so the next sweep waits another period.
-
-    With the broker away the sweep stops, and the next one tries again. Sending twice is
-    safe, whether two sweeps overlap (periodiq has no lock) or a message is still in the
-    broker (the first send under way, a slice's next message behind a long backlog): a
-    second message finds the task finished and does nothing, or runs it beside the first,
-    which every kind allows (a sleep's deadline is on its row, a mail goes once, the lane's
-    lease admits one run and the other message waits its turn).
-    """
-    seconds = settings.TASK_REDISPATCH_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
-    lost_after = settings.TASK_LOST_AFTER_SECONDS if lost_after_seconds is None else lost_after_seconds
-    now = timezone.now()
-    unsent = Task.objects.filter(
-        status=TaskStatus.QUEUED, dispatched_at__isnull=True, created_at__lt=now - timedelta(seconds=seconds)
-    ).values_list("id", "kind")[:1000]
-    lost = Task.objects.filter(
-        status=TaskStatus.RUNNING, claimed_at__lt=now - timedelta(seconds=lost_after)
-    ).values_list("id", "kind", "claimed_at", "dispatched_at")[:1000]
-    sent = 0
-    try:
-        for task_id, kind in unsent:
-            if not _send_again(task_id=task_id, kind=kind):
-                return sent  # the broker is still away: the next run tries again
-            _mark_dispatched(task_id)
-            sent += 1
-        for task_id, kind, claimed_at, dispatched_at in lost:
-            # Stamped before the send: a sweep running beside this one (or a worker that
-            # claimed the task meanwhile) has changed claimed_at, and this one leaves it.
-            if not Task.objects.filter(id=task_id, status=TaskStatus.RUNNING, claimed_at=claimed_at).update(
-                claimed_at=now, dispatched_at=now
-            ):
-                continue
-            if not _send_again(task_id=task_id, kind=kind):
-                # Unstamped, so the next run sends it; unless a worker has claimed it since.
-                Task.objects.filter(id=task_id, claimed_at=now).update(
-                    claimed_at=claimed_at, dispatched_at=dispatched_at
-                )
-                return sent
-            logger.warning(
-                "lost running task re-dispatched",
-                extra={"task_id": str(task_id), "kind": kind, "claimed_at": claimed_at.isoformat()},
-            )
-            sent += 1
-        return sent
-    finally:
-        if sent:
-            logger.warning("tasks re-dispatched", extra={"count": sent})
+        logger.warning("task not dispatched, the relay will", extra={"task_id": str(task_id)}, exc_info=True)
+        return
+    _mark_dispatched(task_id)
 
 
 @transaction.atomic
@@ -173,16 +123,56 @@ def task_create(
     return task, True
 
 
+def _attempt(*, started_at: datetime | None, error: str = "", lost: bool = False) -> dict[str, Any]:
+    """One delivery's entry in `Task.attempts`, closed now."""
+    entry: dict[str, Any] = {
+        "started_at": started_at.isoformat() if started_at else None,
+        "finished_at": timezone.now().isoformat(),
+        "error": error,
+    }
+    if lost:
+        entry["lost"] = True
+    return entry
+
+
+def _attempts_with(task: Task, entry: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*task.attempts, entry][-MAX_ATTEMPTS_KEPT:]
+
+
+def _back_in_queue() -> dict[str, Any]:
+    """The fields of a task that needs a (new) message: the relay sends it within seconds."""
+    return {
+        "status": TaskStatus.QUEUED,
+        "claim_token": None,
+        "lease_until": None,
+        "worker": "",
+        "dispatched_at": None,
+        "enqueued_at": timezone.now(),
+    }
+
+
 @transaction.atomic
 def task_cancel(*, task: Task) -> Task:
-    # Only a queued task can be cancelled; the claim in task_start checks the status, so
-    # a message still in the broker finds the task cancelled and does nothing.
-    changed = Task.objects.filter(id=task.id, status=TaskStatus.QUEUED).update(
-        status=TaskStatus.CANCELLED, finished_at=timezone.now(), progress=0
-    )
-    task.refresh_from_db()
-    if not changed:
+    """Cancel a queued or running task.
+
+    A queued task never starts: the claim checks the status. A running one stops within a
+    few seconds: its worker's heartbeat finds the row cancelled and sets the run's stop
+    flag, which the kind's handler looks at between slices or chunks; its last write is
+    conditional on its claim, so it cannot overwrite `cancelled`.
+    """
+    task = Task.objects.select_for_update().get(id=task.id)
+    if task.is_finished:
         raise ApplicationError(f"The task is {task.status} and can no longer be cancelled.", status_code=409)
+    fields: dict[str, Any] = {
+        "status": TaskStatus.CANCELLED,
+        "finished_at": timezone.now(),
+        "claim_token": None,
+        "lease_until": None,
+    }
+    if task.status == TaskStatus.RUNNING and task.claim_token is not None:
+        fields["attempts"] = _attempts_with(task, _attempt(started_at=task.claimed_at, error="Cancelled."))
+    Task.objects.filter(id=task.id).update(**fields)
+    task.refresh_from_db()
     task_kind = registry.get(task.kind)
     if task_kind.on_cancel is not None:
         task_kind.on_cancel(task)
@@ -192,15 +182,15 @@ def task_cancel(*, task: Task) -> Task:
 
 @transaction.atomic
 def task_requeue(*, task: Task) -> Task:
-    """Run a failed or cancelled task again from the start (an admin action)."""
+    """Run a failed or cancelled task again from the start, keeping its earlier attempts."""
     changed = Task.objects.filter(id=task.id, status__in=[TaskStatus.FAILED, TaskStatus.CANCELLED]).update(
-        status=TaskStatus.QUEUED,
+        **_back_in_queue(),
         result=None,
         error="",
+        traceback="",
         progress=0,
         started_at=None,
         finished_at=None,
-        dispatched_at=None,
     )
     task.refresh_from_db()
     if not changed:
@@ -217,83 +207,210 @@ def task_requeue(*, task: Task) -> Task:
     return task
 
 
-def task_start(*, task_id: UUID | str) -> Task | None:
-    """Claim a task for a worker; None when there is nothing to run.
+def _worker_died_error(deaths: int) -> str:
+    return (
+        f"Its worker died {deaths} times while running it (TASK_MAX_DELIVERIES is "
+        f"{settings.TASK_MAX_DELIVERIES}): not tried again."
+    )
 
-    A queued task becomes running. A running one is claimed again: its message came back
-    because the worker that had it died, or because a handler continues in a new message.
+
+def task_take_over(*, task: Task) -> bool:
+    """Close the run of a task whose lease ran out (its worker died) and put it back in queue.
+
+    After TASK_MAX_DELIVERIES such deaths the task fails instead: a message that kills its
+    worker (out of memory on a huge input) must not be delivered for ever. False when the
+    lease is live, or another process took it over first.
+    """
+    if task.status != TaskStatus.RUNNING or task.lease_until is None or task.lease_until >= timezone.now():
+        return False
+    attempts = _attempts_with(
+        task, _attempt(started_at=task.claimed_at, error="Its worker stopped before it finished.", lost=True)
+    )
+    deaths = sum(1 for entry in attempts if entry.get("lost"))
+    if deaths >= settings.TASK_MAX_DELIVERIES:
+        fields: dict[str, Any] = {
+            "status": TaskStatus.FAILED,
+            "error": _worker_died_error(deaths),
+            "finished_at": timezone.now(),
+            "claim_token": None,
+            "lease_until": None,
+        }
+    else:
+        fields = _back_in_queue()
+    # Conditional on the dead run's claim: only one process takes it over.
+    if not Task.objects.filter(id=task.id, claim_token=task.claim_token).update(attempts=attempts, **fields):
+        return False
+    logger.warning(
+        "task taken over from a dead worker",
+        extra={"task_id": str(task.id), "kind": task.kind, "worker": task.worker, "deaths": deaths},
+    )
+    return True
+
+
+def task_claim(*, task_id: UUID | str) -> Task | None:
+    """Claim a task for this delivery; None when there is nothing to run.
+
+    A queued task becomes running, and so does a running one between two slices (no
+    claim). A running task whose lease ran out is taken over first. A task with a live
+    claim is another delivery's (a duplicate message): this one leaves it.
     """
     now = timezone.now()
-    # claimed_at tells a live run from a lost one: see tasks_redispatch.
-    changed = Task.objects.filter(id=task_id, status__in=[TaskStatus.QUEUED, TaskStatus.RUNNING]).update(
-        status=TaskStatus.RUNNING,
-        started_at=Coalesce(F("started_at"), now),
-        claimed_at=now,
-        attempts=F("attempts") + 1,
-    )
-    if not changed:
-        return None
+    token = uuid.uuid4()
+    claim = {
+        "status": TaskStatus.RUNNING,
+        "started_at": Coalesce(F("started_at"), now),
+        "claimed_at": now,
+        "claim_token": token,
+        "lease_until": now + timedelta(seconds=settings.TASK_LEASE_SECONDS),
+        "worker": WORKER_LABEL,
+        "deliveries": F("deliveries") + 1,
+    }
+    claimable = Q(status=TaskStatus.QUEUED) | Q(status=TaskStatus.RUNNING, claim_token__isnull=True)
+    if not Task.objects.filter(claimable, id=task_id).update(**claim):
+        stale = Task.objects.filter(id=task_id, status=TaskStatus.RUNNING, lease_until__lt=now).first()
+        if stale is None or not task_take_over(task=stale):
+            return None
+        if not Task.objects.filter(claimable, id=task_id).update(**claim):
+            return None  # it failed for good, or another delivery claimed it first
     task = Task.objects.get(id=task_id)
-    logger.info("task started", extra={"task_id": str(task.id), "kind": task.kind, "attempt": task.attempts})
+    logger.info(
+        "task started", extra={"task_id": str(task.id), "kind": task.kind, "delivery": task.deliveries}
+    )
     return task
 
 
-def task_set_progress(*, task_id: UUID | str, progress: int) -> None:
-    Task.objects.filter(id=task_id, status=TaskStatus.RUNNING).update(progress=max(0, min(100, progress)))
+def task_set_progress(*, task_id: UUID | str, progress: int) -> bool:
+    """Record progress; False when the task is no longer running (cancelled, taken over)."""
+    return bool(
+        Task.objects.filter(id=task_id, status=TaskStatus.RUNNING).update(progress=max(0, min(100, progress)))
+    )
+
+
+def _finish(*, task: Task, attempt_error: str = "", **fields: Any) -> bool:
+    """Write a run's outcome, only while this run still holds the claim."""
+    attempts = _attempts_with(task, _attempt(started_at=task.claimed_at, error=attempt_error))
+    return bool(
+        Task.objects.filter(id=task.id, claim_token=task.claim_token, status=TaskStatus.RUNNING).update(
+            attempts=attempts, **fields
+        )
+    )
+
+
+def _released() -> dict[str, Any]:
+    return {"claim_token": None, "lease_until": None, "worker": ""}
 
 
 def task_succeed(*, task: Task, result: dict[str, Any]) -> None:
-    Task.objects.filter(id=task.id, status=TaskStatus.RUNNING).update(
-        status=TaskStatus.SUCCEEDED, result=result, error="", progress=100, finished_at=timezone.now()
-    )
-    logger.info("task succeeded", extra={"task_id": str(task.id), "kind": task.kind})
+    if _finish(
+        task=task,
+        status=TaskStatus.SUCCEEDED,
+        result=result,
+        error="",
+        progress=100,
+        finished_at=timezone.now(),
+        **_released(),
+    ):
+        logger.info("task succeeded", extra={"task_id": str(task.id), "kind": task.kind})
 
 
-def task_fail(*, task: Task, error: str) -> None:
-    Task.objects.filter(id=task.id, status=TaskStatus.RUNNING).update(
-        status=TaskStatus.FAILED, error=error, finished_at=timezone.now()
-    )
-    logger.warning("task failed", extra={"task_id": str(task.id), "kind": task.kind, "error": error})
+def task_fail(*, task: Task, error: str, traceback: str = "") -> None:
+    if _finish(
+        task=task,
+        attempt_error=error,
+        error=error,
+        status=TaskStatus.FAILED,
+        traceback=traceback[-MAX_TRACEBACK_CHARS:],
+        finished_at=timezone.now(),
+        **_released(),
+    ):
+        logger.warning("task failed", extra={"task_id": str(task.id), "kind": task.kind, "error": error})
 
 
 def task_wait_for_retry(*, task: Task, error: str) -> None:
-    Task.objects.filter(id=task.id, status=TaskStatus.RUNNING).update(
-        status=TaskStatus.QUEUED, error=f"Attempt {task.attempts} failed, retrying: {error}"
+    """Back to queued with the reason; Dramatiq's retry (already scheduled) carries the message."""
+    _finish(
+        task=task,
+        attempt_error=error,
+        status=TaskStatus.QUEUED,
+        error=f"Delivery {task.deliveries} failed, retrying: {error}",
+        **_released(),
     )
 
 
+def task_put_back(*, task: Task, reason: str) -> None:
+    """This run stops without an outcome (shutdown, or a slice ended): a new message carries on.
+
+    The task keeps its status: queued again after a shutdown (`reason` given), running
+    between slices (a slice is not a new start: `started_at` and progress stay).
+    """
+    fields = _back_in_queue()
+    if not reason:
+        fields["status"] = TaskStatus.RUNNING
+    _finish(task=task, attempt_error=reason, **fields)
+
+
+def task_give_up(*, task_id: UUID | str, error: str) -> bool:
+    """Fail a task whose message ran out of retries outside its handler, so it is not stranded."""
+    changed = Task.objects.filter(id=task_id, status__in=[TaskStatus.QUEUED, TaskStatus.RUNNING]).update(
+        status=TaskStatus.FAILED, error=error, finished_at=timezone.now(), **_released()
+    )
+    if changed:
+        logger.error("task given up", extra={"task_id": str(task_id), "error": error})
+    return bool(changed)
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """A database outage or a dropped connection: worth retrying, never the task's fault."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
 def task_execute(*, task_id: UUID | str, handler: Handler, can_retry: bool) -> Outcome:
-    """Run one task through `handler` and write the outcome back to its row.
+    """Run one delivery of a task through `handler` and write the outcome back to its row.
 
     `can_retry` says whether the actor has Dramatiq retries left: a transient error is then
-    re-raised so Dramatiq sends the message again after a backoff; otherwise it fails the task.
+    re-raised so Dramatiq sends the message again after a backoff; otherwise it fails the
+    task. A database error is re-raised whatever the retries (the actors retry those until
+    the database is back); the run's lease then runs out and the task is taken over.
     """
-    task = task_start(task_id=task_id)
+    task = task_claim(task_id=task_id)
     if task is None:
-        logger.info("task skipped: not queued", extra={"task_id": str(task_id)})
+        logger.info("task skipped: not claimable", extra={"task_id": str(task_id)})
         return Outcome.SKIPPED
-    try:
-        outcome = handler(task)
-    except TransientTaskError as exc:
-        if can_retry:
-            task_wait_for_retry(task=task, error=str(exc))
-            raise
-        task_fail(task=task, error=str(exc))
+    assert task.claim_token is not None
+    with run_registered(task_id=task.id, token=task.claim_token):
+        try:
+            outcome = handler(task)
+        except TaskStopped:
+            if shutting_down.is_set():
+                task_put_back(task=task, reason="The worker shut down; it runs again on the next start.")
+            return Outcome.SKIPPED  # else cancelled or taken over: the row says so already
+        except TransientTaskError as exc:
+            if can_retry:
+                task_wait_for_retry(task=task, error=str(exc))
+                raise
+            task_fail(task=task, error=str(exc))
+            return Outcome.DONE
+        except PermanentTaskError as exc:
+            task_fail(task=task, error=str(exc))
+            return Outcome.DONE
+        except TimeLimitExceeded as exc:
+            task_fail(task=task, error=failure_reason(exc), traceback=format_exc())
+            return Outcome.DONE
+        except Shutdown:
+            task_put_back(task=task, reason="The worker shut down; it runs again on the next start.")
+            return Outcome.SKIPPED
+        except Exception as exc:
+            if is_database_error(exc):
+                raise
+            logger.exception("task crashed", extra={"task_id": str(task.id), "kind": task.kind})
+            task_fail(task=task, error=failure_reason(exc), traceback=format_exc())
+            return Outcome.DONE
+        if outcome is Outcome.CONTINUE:
+            task_put_back(task=task, reason="")
+            _dispatch_now(task_id=task.id, kind=task.kind)
+            return Outcome.CONTINUE
+        task_succeed(task=task, result=outcome)
         return Outcome.DONE
-    except PermanentTaskError as exc:
-        task_fail(task=task, error=str(exc))
-        return Outcome.DONE
-    except TimeLimitExceeded as exc:
-        task_fail(task=task, error=failure_reason(exc))
-        return Outcome.DONE
-    except Exception as exc:
-        logger.exception("task crashed", extra={"task_id": str(task.id), "kind": task.kind})
-        task_fail(task=task, error=failure_reason(exc))
-        return Outcome.DONE
-    if outcome is Outcome.CONTINUE:
-        return Outcome.CONTINUE
-    task_succeed(task=task, result=outcome)
-    return Outcome.DONE
 
 
 def tasks_prune(*, older_than_days: int | None = None) -> int:

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from tasks_api.models import Task
 from tasks_api.params import ParamsSerializer
+from tasks_api.runs import raise_if_stopped
 from tasks_api.services import Outcome, task_set_progress
 
 MAX_SLEEP_SECONDS = 3600
@@ -42,4 +43,5 @@ def sleep_run(task: Task) -> dict[str, Any] | Outcome:
             last_progress = progress
         if time.monotonic() >= slice_end:
             return Outcome.CONTINUE
+        raise_if_stopped()  # cancelled, or the worker shuts down: within a second
         time.sleep(min(1.0, remaining))

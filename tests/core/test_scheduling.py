@@ -18,7 +18,6 @@ def test_every_periodic_actor_follows_its_setting(settings):
     expected = {
         "codecheck_sweep": settings.CODECHECK_SWEEP_CRON,
         "prune_tasks": settings.TASK_PRUNE_CRON,
-        "redispatch_tasks": settings.TASK_REDISPATCH_CRON,
         "wake_sequential_lane": settings.SEQUENTIAL_WAKE_CRON,
         "flush_expired_tokens": settings.TOKEN_FLUSH_CRON,
     }

@@ -166,8 +166,9 @@ def test_phone_photo_upload_process_rename_delete_with_events(
         "image.deleted",
     ]
     for event in received:
-        assert event.keys() == {"event", "image_id", "owner_id", "occurred_at", "data"}
+        assert event.keys() == {"event", "image_id", "owner_id", "occurred_at", "data", "sequence"}
         assert (event["image_id"], event["owner_id"]) == (image_id, owner.id)
+    assert sorted(event["sequence"] for event in received) == [1, 2, 3, 4]
     assert received[0]["data"]["tags"] == ["phone", "holiday"]
     assert received[1]["data"] == {"status": "ready", "renditions": ["100x100", "500x500", "grayscale"]}
     assert received[2]["data"] == {"name": "Portrait", "tags": ["family"]}

@@ -58,14 +58,14 @@ def test_500_then_200_is_retried_and_succeeds(worker, owner_client, site):
     assert done["status"] == "succeeded", done["error"]
     assert done["result"]["md5"] == hashlib.md5(b"second time lucky").hexdigest()
     assert site.hits["/flaky/f"] == 2
-    assert Task.objects.get(id=done["id"]).attempts == 2
+    assert Task.objects.get(id=done["id"]).deliveries == 2
 
 
 def test_404_fails_at_once_with_the_status(worker, owner_client, site):
     done = finished(owner_client, submit(owner_client, {"url": site.url("/status/404")}))
     assert done["status"] == "failed"
     assert "HTTP 404" in done["error"]
-    assert Task.objects.get(id=done["id"]).attempts == 1
+    assert Task.objects.get(id=done["id"]).deliveries == 1
 
 
 def test_a_big_body_is_hashed_with_flat_memory(worker, owner_client, site):
@@ -93,7 +93,7 @@ def test_a_worker_killed_mid_download_runs_it_again_and_mails_once(worker, owner
     assert done["status"] == "succeeded", done["error"]
     assert done["result"]["md5"] == generated_md5(size)
     assert done["result"]["emailed"] is True
-    assert Task.objects.get(id=task_id).attempts == 2
+    assert Task.objects.get(id=task_id).deliveries == 2
     assert site.hits[f"/stall/{size}"] == 2
     assert len(smtp.messages) == 1
 
@@ -107,7 +107,7 @@ def test_a_message_delivered_twice_mails_once(worker, owner_client, site, smtp):
     done = finished(owner_client, task_id)
 
     def deliveries() -> int:
-        seen = {"task started", "task skipped: not queued"}
+        seen = {"task started", "task skipped: not claimable"}
         return sum(1 for r in worker.log_records() if r.get("task_id") == task_id and r["message"] in seen)
 
     wait_for(lambda: deliveries() == 2, what="the worker to take both deliveries")

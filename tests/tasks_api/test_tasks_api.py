@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from tasks_api import services
 from tasks_api.models import Task, TaskStatus
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,7 @@ def test_create_answers_202_with_location_and_queued_task(
         "error",
         "progress",
         "position",
+        "attempts",
         "created_at",
         "started_at",
         "finished_at",
@@ -150,8 +152,17 @@ def test_cancel_queued_then_409(owner_client):
     assert "cancelled" in again.json()["detail"]
 
 
-@pytest.mark.parametrize("status", ["running", "succeeded", "failed"])
-def test_cancel_after_start_is_409(owner_client, status):
+def test_cancel_while_running_is_200_and_the_task_ends_cancelled(owner_client):
+    task_id = submit(owner_client).json()["id"]
+    services.task_claim(task_id=task_id)
+    response = owner_client.post(f"{TASKS}{task_id}/cancel/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["attempts"][-1]["error"] == "Cancelled."
+
+
+@pytest.mark.parametrize("status", ["succeeded", "failed", "cancelled"])
+def test_cancel_once_finished_is_409(owner_client, status):
     task_id = submit(owner_client).json()["id"]
     Task.objects.filter(id=task_id).update(status=status)
     assert owner_client.post(f"{TASKS}{task_id}/cancel/").status_code == 409

@@ -32,7 +32,7 @@ def test_sleep_task_goes_queued_running_succeeded(worker, owner_client):
     assert done["started_at"] <= done["finished_at"]
     row = Task.objects.get(id=task_id)
     assert row.result == {"slept": 2}
-    assert row.attempts == 1
+    assert row.deliveries == 1
 
 
 def test_cancelled_task_never_runs(worker, owner_client):
@@ -46,7 +46,7 @@ def test_cancelled_task_never_runs(worker, owner_client):
         assert owner_client.post(f"/api/tasks/{task_id}/cancel/").status_code == 200
     wait_for(
         lambda: any(
-            r["message"] == "task skipped: not queued" and r.get("task_id") == task_id
+            r["message"] == "task skipped: not claimable" and r.get("task_id") == task_id
             for r in worker.log_records()
         ),
         what="the worker to receive the cancelled task's message",
@@ -54,7 +54,7 @@ def test_cancelled_task_never_runs(worker, owner_client):
     row = Task.objects.get(id=task_id)
     assert row.status == "cancelled"
     assert row.started_at is None
-    assert row.attempts == 0
+    assert row.deliveries == 0
 
 
 def test_task_survives_its_worker_being_killed(worker, owner_client):
@@ -68,4 +68,4 @@ def test_task_survives_its_worker_being_killed(worker, owner_client):
         lambda: (t := poll(owner_client, task_id))["status"] == "succeeded" and t, what="the task to finish"
     )
     assert done["result"] == {"slept": 3}
-    assert Task.objects.get(id=task_id).attempts == 2
+    assert Task.objects.get(id=task_id).deliveries == 2

@@ -14,6 +14,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from core.scheduling import SchedulerThread, periodic_actors
+from tasks_api.recovery import tasks_requeue_after_restart
+
+SHUTDOWN_TIMEOUT_MS = 4_000
 
 
 class Command(BaseCommand):
@@ -25,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=settings.EMBEDDED_WORKER_THREADS)
 
     def handle(self, *args, host: str, port: int, threads: int, **options) -> None:
+        # The in-process broker lost its messages with the last process: queue every
+        # unfinished task again, before the worker's relay starts sending.
+        tasks_requeue_after_restart()
         worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads)
         scheduler = SchedulerThread(periodic_actors())
         worker.start()
@@ -33,5 +39,8 @@ class Command(BaseCommand):
         try:
             uvicorn.run("core.asgi:application", host=host, port=port, lifespan="off", log_level="info")
         finally:
+            # Ctrl+C: running tasks see the shutdown within a second or so and put
+            # themselves back; the next start runs them again.
+            self.stdout.write("Stopping: running tasks go back to the queue for the next start.")
             scheduler.stop()
-            worker.stop()
+            worker.stop(timeout=SHUTDOWN_TIMEOUT_MS)

@@ -1,0 +1,63 @@
+"""The Dramatiq middleware of the job runtime (see tasks_api.heartbeat and tasks_api.recovery).
+
+Django-dramatiq builds the broker's middleware while the apps load, before any model can
+be imported: this module imports nothing of Django's, and its hooks import what they use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import dramatiq
+
+from tasks_api.runs import shutting_down
+
+if TYPE_CHECKING:
+    from tasks_api.heartbeat import Loop
+
+
+class TaskRuntime(dramatiq.Middleware):
+    """Starts the runtime thread in each worker, and fails tasks whose message gave up.
+
+    Listed after Retries: by `after_process_message` a message out of retries is marked
+    failed, and its task must not stay queued or running for ever.
+    """
+
+    def __init__(self) -> None:
+        self.threads: list[Loop] = []
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if getattr(worker, "one_off", False):
+            return  # a command draining the in-process broker (core.dispatch) runs no runtime
+        from tasks_api.heartbeat import HeartbeatThread, RelayThread
+
+        shutting_down.clear()
+        queues = sorted(worker.consumer_whitelist or broker.get_declared_queues())
+        self.threads = [HeartbeatThread(queues=queues), RelayThread()]
+        for thread in self.threads:
+            thread.start()
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        shutting_down.set()
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        for thread in self.threads:
+            thread.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+        self.threads = []
+
+    def after_process_message(
+        self, broker: dramatiq.Broker, message: dramatiq.Message, *, result: Any = None, exception: Any = None
+    ) -> None:
+        if exception is None or not message.failed or not message.args:
+            return
+        from tasks_api import registry
+        from tasks_api.services import task_give_up
+
+        if message.actor_name in registry.actor_names():
+            task_give_up(
+                task_id=message.args[0],
+                error=f"Gave up after {message.options.get('retries', 0)} retries: "
+                f"{type(exception).__name__}: {exception}",
+            )
