@@ -12,7 +12,9 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import health, services
+from core.accounts import user_delete
 from core.serializers import (
+    AccountDeleteSerializer,
     RegisteredUserSerializer,
     RegisterSerializer,
     TokenPairSerializer,
@@ -59,9 +61,34 @@ class TokenRefresh(AuthThrottleMixin, TokenRefreshView):
 
 
 class MeView(APIView):
+    def get_throttles(self):
+        # A deletion checks the password: count it against the log-in budget (guessing).
+        if self.request.method == "DELETE":
+            return [AuthRateThrottle()]
+        return super().get_throttles()
+
     @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        summary="Delete your account and everything it owns",
+        description=(
+            "Confirm with the current password. Your code files and their checks go, your images "
+            "go with their files (each publishes `image.deleted`), your unfinished tasks are "
+            "cancelled, and then the account itself is deleted. Your tokens stop working."
+        ),
+        request=AccountDeleteSerializer,
+        responses={
+            204: OpenApiResponse(description="The account and everything it owned are deleted."),
+            400: OpenApiResponse(description="The password is missing or wrong; nothing was deleted."),
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        serializer = AccountDeleteSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        user_delete(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
