@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -60,7 +62,23 @@ class TokenRefresh(AuthThrottleMixin, TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token is blacklisted."""
 
 
+class DeleteWithBodySchema(AutoSchema):
+    """drf-spectacular documents no body for DELETE; the account deletion takes one (the password)."""
+
+    def _get_request_body(self, direction: str = "request") -> dict | None:
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"  # described as the body of an unsafe method, which it is
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
+
 class MeView(APIView):
+    schema = DeleteWithBodySchema()
+    parser_classes = [JSONParser]
+
     def get_throttles(self):
         # A deletion checks the password: count it against the log-in budget (guessing).
         if self.request.method == "DELETE":

@@ -79,6 +79,16 @@ def test_a_deletion_without_the_right_password_is_400_and_deletes_nothing(owner,
 
 
 @pytest.mark.django_db
+def test_the_schema_documents_the_password_body(anon_client):
+    schema = anon_client.get("/api/schema/", {"format": "json"}).json()
+    body = schema["paths"][ME]["delete"]["requestBody"]
+    assert body["required"] is True
+    assert list(body["content"]) == ["application/json"]
+    name = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert schema["components"]["schemas"][name]["required"] == ["password"]
+
+
+@pytest.mark.django_db
 def test_anonymous_deletion_is_401(anon_client):
     assert anon_client.delete(ME, {"password": PASSWORD}, format="json").status_code == 401
 
