@@ -100,7 +100,10 @@ def codefile_request_check(*, code_file: CodeFile) -> Task:
 
 
 def check_tasks_cancel(*, file_ids: Iterable[int]) -> None:
-    """Cancel the queued check tasks of these files; one running already finds its file gone."""
+    """Cancel the unfinished check tasks of these files.
+
+    One the runtime can no longer cancel (a worker has it) finds its file gone and writes nothing.
+    """
     ids = list(file_ids)
     if not ids:
         return

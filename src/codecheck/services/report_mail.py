@@ -58,12 +58,15 @@ def check_report_mail(*, check: Check, task: Task) -> dict[str, Any]:
             body=render_to_string("codecheck/email/report.txt", context),
             html=render_to_string("codecheck/email/report.html", context),
         )
-    except (EmailRefused, TransientTaskError) as exc:
+    except TransientTaskError as exc:
         logger.warning(
             f"report for {check.file_name} not emailed to {address}: {exc}", extra={"check_id": check.id}
         )
-        if isinstance(exc, TransientTaskError):
-            raise
+        raise
+    except EmailRefused as exc:
+        logger.warning(
+            f"report for {check.file_name} not emailed to {address}: {exc}", extra={"check_id": check.id}
+        )
         return {"emailed": False, "email_error": str(exc)}
     if sent:
         sent_at = TaskEmail.objects.filter(task=task).values_list("sent_at", flat=True).first()
