@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from codecheck import services
 from tasks_api.models import Task
@@ -79,3 +81,12 @@ def test_the_report_mail_of_a_check_can_be_sent_again(
         "/admin/codecheck/check/", {"action": "notify_again", "_selected_action": [check.id]}, follow=True
     )
     assert "The report mail was sent already." in response.content.decode()
+
+
+def test_the_check_list_does_not_load_issue_lists(admin_client, owner):
+    services.codefile_create(owner=owner, upload=py_upload())
+    sweep_and_check()
+    with CaptureQueriesContext(connection) as queries:
+        assert admin_client.get("/admin/codecheck/check/").status_code == 200
+    check_reads = [q["sql"] for q in queries if 'FROM "codecheck_check"' in q["sql"]]
+    assert check_reads and not any('"codecheck_check"."issues"' in sql for sql in check_reads)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from codecheck import services
 from codecheck.models import CodeFile
@@ -126,3 +128,13 @@ def test_a_file_page_pages_its_check_history_and_says_how_many_issues_are_not_st
     assert first.content.count(b"<code>E225</code>") == 5 * 10
     assert b'data-more-issues="30"' in first.content
     assert b"and 30 more issues not stored" in first.content
+
+
+def test_the_reports_page_does_not_load_issue_lists(site, owner):
+    services.codefile_create(owner=owner, upload=py_upload())
+    sweep_and_check()
+    with CaptureQueriesContext(connection) as queries:
+        page = site.get("/reports/")
+    assert page.content.count(b"data-check-id=") == 1
+    check_reads = [q["sql"] for q in queries if 'FROM "codecheck_check"' in q["sql"]]
+    assert check_reads and not any('"codecheck_check"."issues"' in sql for sql in check_reads)
