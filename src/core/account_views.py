@@ -24,7 +24,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome, {user.email}. Upload a .py file to have it checked.")
+            messages.success(request, f"Welcome, {user.email}.")
             return redirect(settings.LOGIN_REDIRECT_URL)
     status = 400 if form.errors else 200
     return render(request, "core/register.html", {"form": form}, status=status)
