@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from codecheck import services
-from codecheck.models import Check
+from codecheck.models import Check, CodeFile
 from core.dispatch import send_actor
 from tasks_api.models import Task
 from tests.codecheck.sources import CLEAN, DIRTY, DIRTY_V2, py_upload
@@ -178,3 +178,22 @@ def test_a_worker_killed_while_mailing_leaves_the_mail_to_the_redelivery(worker,
         release.set()
         worker.spawn_args["env"] = env
         worker.restart(signal.SIGTERM)
+
+
+def test_workers_killed_after_the_first_check_leave_no_file_unchecked(worker, smtp, owner):
+    """Issue 9: the checks' own claims outlived a SIGKILLed worker, and 7 of 10 files stayed
+    `new` for minutes. As tasks, the unacknowledged messages come back at once."""
+    files = [services.codefile_create(owner=owner, upload=py_upload(DIRTY, f"k{n}.py")) for n in range(10)]
+    services.codecheck_sweep()
+    wait_for(lambda: Check.objects.exists(), what="the first check")
+    worker.restart(signal.SIGKILL)
+    wait_for(
+        lambda: Check.objects.filter(email_sent=True).count() == len(files),
+        timeout=60,
+        what="every file's check and mail after the kill",
+    )
+    assert sorted(Check.objects.values_list("file_id", flat=True)) == sorted(f.id for f in files)
+    assert set(CodeFile.objects.values_list("status", flat=True)) == {"checked"}
+    assert sorted(m["Subject"] for m in smtp.messages) == sorted(
+        f"Code check failed with 3 issue(s): k{n}.py" for n in range(10)
+    )

@@ -30,7 +30,12 @@ def test_old_fingerprints_still_match_the_issues_of_the_next_check(make_user):
         old = MigrationExecutor(connection).loader.project_state(BEFORE).apps
         now = timezone.now()
         code_file = old.get_model("codecheck", "CodeFile").objects.create(
-            owner_id=owner.id, name="old.py", content=source, size=len(source), updated_at=now, status="checked"
+            owner_id=owner.id,
+            name="old.py",
+            content=source,
+            size=len(source),
+            updated_at=now,
+            status="checked",
         )
         old.get_model("codecheck", "Check").objects.create(
             file=code_file,
