@@ -54,15 +54,18 @@ def _stale_reason(*, code_file: CodeFile | None, version: int) -> str:
 
 @transaction.atomic
 def _check_record(*, task: Task, issues: list[Issue], started_at: datetime) -> Check | str:
-    """Write the check of the task's version; the reason when it must not be written."""
+    """Write the check of the task's version; the reason when it must not be written.
+
+    The file's row is locked before the task's, the order codefile_delete takes them in.
+    """
+    version = task.params["version"]
+    code_file = CodeFile.objects.select_for_update().filter(id=task.params["file_id"]).first()
     status = Task.objects.select_for_update().filter(id=task.id).values_list("status", flat=True).first()
     if status != TaskStatus.RUNNING:
         return CANCELLED
     written = Check.objects.filter(task=task).first()
     if written is not None:  # another delivery of the same message got here first
         return written
-    version = task.params["version"]
-    code_file = CodeFile.objects.select_for_update().filter(id=task.params["file_id"]).first()
     if reason := _stale_reason(code_file=code_file, version=version):
         return reason
     previous = (
