@@ -1,4 +1,4 @@
-"""Actors of code checks: the periodic sweep, "check now", and the report mail."""
+"""Actors of code checks: the periodic sweep, and the `code_check` task kind."""
 
 from __future__ import annotations
 
@@ -6,34 +6,26 @@ import dramatiq
 from django.conf import settings
 from periodiq import cron
 
-from codecheck.services import check_notify, codecheck_sweep, codefile_check
+from actors.base import TASK_RETRY_OPTIONS, can_retry
+from codecheck.services import code_check_run, codecheck_sweep
+from tasks_api.services import task_execute
 
 
 @dramatiq.actor(
     actor_name="codecheck_sweep",
     queue_name="codecheck",
     periodic=cron(settings.CODECHECK_SWEEP_CRON),
-    # The next scheduled sweep is the retry; each sweep stops claiming well before this.
+    # The next scheduled sweep is the retry; a sweep only creates tasks, which is quick.
     max_retries=0,
-    time_limit=600_000,
+    time_limit=120_000,
 )
 def codecheck_sweep_actor() -> None:
     codecheck_sweep()
 
 
-@dramatiq.actor(actor_name="codecheck_check_file", queue_name="codecheck", max_retries=3, time_limit=300_000)
-def codecheck_check_file(file_id: int) -> None:
-    codefile_check(file_id=file_id)
-
-
+# flake8 on the largest accepted file takes well under a minute; the mail's timeout is short.
 @dramatiq.actor(
-    actor_name="codecheck_notify",
-    queue_name="codecheck",
-    # A refused or unreachable mail server: about 17 minutes of retries, then give up.
-    max_retries=8,
-    min_backoff=2_000,
-    max_backoff=300_000,
-    time_limit=120_000,
+    actor_name="code_check_task", queue_name="codecheck", time_limit=300_000, **TASK_RETRY_OPTIONS
 )
-def codecheck_notify(check_id: int) -> None:
-    check_notify(check_id=check_id)
+def code_check_task(task_id: str) -> None:
+    task_execute(task_id=task_id, handler=code_check_run, can_retry=can_retry())

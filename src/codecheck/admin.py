@@ -9,8 +9,8 @@ from core.admin_actions import apply_to_each
 
 @admin.register(CodeFile)
 class CodeFileAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "owner", "status", "version", "size", "needs_check", "updated_at"]
-    list_filter = ["status", "needs_check", "updated_at"]
+    list_display = ["id", "name", "owner", "status", "version", "size", "updated_at"]
+    list_filter = ["status", "updated_at"]
     search_fields = ["name", "owner__email"]
     list_select_related = ["owner"]
     readonly_fields = [
@@ -20,9 +20,6 @@ class CodeFileAdmin(admin.ModelAdmin):
         "size",
         "status",
         "version",
-        "needs_check",
-        "claim_token",
-        "claimed_until",
         "uploaded_at",
         "updated_at",
     ]
@@ -76,14 +73,20 @@ class CheckAdmin(admin.ModelAdmin):
         "issues",
         "new_issues",
         "fixed_issues",
+        "task",
         "email_sent",
         "email_sent_at",
     ]
 
     actions = ["notify_again"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Check]:
+        # The change list shows no issues: a check may hold CODECHECK_MAX_ISSUES of them.
+        queryset = super().get_queryset(request)
+        return queryset if request.resolver_match.url_name.endswith("_change") else queryset.defer("issues")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # checks are written by the sweep
+        return False  # checks are written by their tasks
 
     def has_delete_permission(self, request: HttpRequest, obj: Check | None = None) -> bool:
         return False  # the report keeps every check

@@ -1,9 +1,8 @@
 """Uploaded Python files and the flake8 checks run on them.
 
 A file keeps its current source and a version number that rises on every overwrite; a
-check records the version it checked, so the history survives overwrites. Whether a file
-waits for a check is `needs_check` (set on upload, overwrite and "check now"), apart from
-the status a person reads, so a re-check of an unchanged file does not pretend it changed.
+check records the version it checked, so the history survives overwrites. A `new` or
+`updated` file waits for its check; each check runs as a task (see codecheck.services.checks).
 """
 
 from __future__ import annotations
@@ -20,6 +19,10 @@ class FileStatus(models.TextChoices):
     DELETED = "deleted", "Deleted"
 
 
+# A file in one of these waits for the check of its current version.
+PENDING_STATUSES = (FileStatus.NEW, FileStatus.UPDATED)
+
+
 class CheckResult(models.TextChoices):
     PASSED = "passed", "Passed"
     FAILED = "failed", "Failed"
@@ -32,11 +35,6 @@ class CodeFile(models.Model):
     size = models.PositiveIntegerField(help_text="Bytes of the current source.")
     status = models.CharField(max_length=10, choices=FileStatus.choices, default=FileStatus.NEW)
     version = models.PositiveIntegerField(default=1, help_text="Rises by one on every overwrite.")
-    needs_check = models.BooleanField(default=True)
-    # A worker checking the file holds a claim: a token and an expiry, so a worker that
-    # died mid-check lets another take the file over once the claim has run out.
-    claim_token = models.UUIDField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField()
 
@@ -45,7 +43,9 @@ class CodeFile(models.Model):
         indexes = [
             models.Index(fields=["owner", "-updated_at"], name="codefile_owner_updated_idx"),
             models.Index(
-                fields=["updated_at"], condition=models.Q(needs_check=True), name="codefile_pending_idx"
+                fields=["updated_at"],
+                condition=models.Q(status__in=PENDING_STATUSES),
+                name="codefile_waiting_idx",
             ),
         ]
 
@@ -60,19 +60,24 @@ class Check(models.Model):
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
     result = models.CharField(max_length=10, choices=CheckResult.choices)
-    issue_count = models.PositiveIntegerField()
-    issues = models.JSONField(default=list, help_text="[{line, column, code, message}], in file order.")
-    # (code, stripped line text) per issue, the key new and fixed issues are counted by.
-    fingerprints = models.JSONField(default=list)
+    issue_count = models.PositiveIntegerField(help_text="Every issue flake8 reported.")
+    issues = models.JSONField(
+        default=list,
+        help_text="[{line, column, code, message}] in file order: the first CODECHECK_MAX_ISSUES of them.",
+    )
+    # How many issues share each (code, stripped line text), keyed by a short hash of the
+    # two: new and fixed issues are counted by it. One entry per distinct issue, however
+    # many lines repeat it.
+    fingerprints = models.JSONField(default=dict)
     new_issues = models.PositiveIntegerField()
     fixed_issues = models.PositiveIntegerField()
+    # The task that ran the check and mailed its report. Tasks are pruned after
+    # TASK_RETENTION_DAYS while checks stay, so the mail's outcome is copied here.
+    task = models.OneToOneField(
+        "tasks_api.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="code_check"
+    )
     email_sent = models.BooleanField(default=False)
     email_sent_at = models.DateTimeField(null=True, blank=True)
-    notify_sent_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="When the broker confirmed the report-mail message; empty until then.",
-    )
 
     class Meta:
         ordering = ["-finished_at", "-id"]
@@ -80,3 +85,8 @@ class Check(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} v{self.version}: {self.result}"
+
+    @property
+    def more_issues(self) -> int:
+        """Issues counted but not stored (beyond CODECHECK_MAX_ISSUES)."""
+        return self.issue_count - len(self.issues)

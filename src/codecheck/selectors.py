@@ -27,10 +27,12 @@ def codefile_get(*, owner: User, file_id: int | str) -> CodeFile:
     return get_object_or_404(_with_last_check(CodeFile.objects.filter(owner=owner)), id=file_id)
 
 
-def check_list(*, owner: User, file_id: int | None = None) -> QuerySet[Check]:
-    checks = (
-        Check.objects.filter(file__owner=owner).select_related("file").defer("fingerprints", "file__content")
+def check_list(*, owner: User, file_id: int | None = None, with_issues: bool = True) -> QuerySet[Check]:
+    """The caller's checks, newest first; without their issue lists unless `with_issues`."""
+    deferred = (
+        ["fingerprints", "file__content"] if with_issues else ["fingerprints", "issues", "file__content"]
     )
+    checks = Check.objects.filter(file__owner=owner).select_related("file").defer(*deferred)
     if file_id is not None:
         checks = checks.filter(file_id=file_id)
     return checks

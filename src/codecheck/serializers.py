@@ -48,7 +48,11 @@ class IssueSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="CodeCheck")
 class CheckSerializer(serializers.ModelSerializer):
-    issues = IssueSerializer(many=True, read_only=True)
+    issues = IssueSerializer(
+        many=True,
+        read_only=True,
+        help_text="The first CODECHECK_MAX_ISSUES (1000) issues in file order; `issue_count` counts them all.",
+    )
 
     class Meta:
         model = Check

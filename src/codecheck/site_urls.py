@@ -2,15 +2,11 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from codecheck import site_views
-from core.throttling import throttle_posts
 
 app_name = "codecheck-site"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="codecheck-site:files"), name="home"),
-    path("accounts/register/", throttle_posts(site_views.register), name="register"),
-    path("accounts/login/", throttle_posts(site_views.LoginView.as_view()), name="login"),
-    path("accounts/logout/", site_views.LogoutView.as_view(), name="logout"),
     path("files/", site_views.files, name="files"),
     path("files/<int:file_id>/", site_views.file_detail, name="file"),
     path("files/<int:file_id>/overwrite/", site_views.file_overwrite, name="file-overwrite"),

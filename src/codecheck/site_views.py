@@ -1,10 +1,11 @@
-"""The server-rendered site: the same services as the API, with session login and messages."""
+"""The server-rendered code-check site: the same services as the API, with messages.
+
+The account pages it logs in through are core's (core.account_views).
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
@@ -14,49 +15,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from codecheck import selectors, services
-from codecheck.forms import LoginForm, RegisterForm, UploadForm
+from codecheck.forms import UploadForm
 from core.exceptions import ApplicationError
-from core.services import user_register
 
 PAGE_SIZE = 25
+# Each check on a file's page shows its stored issues (up to CODECHECK_MAX_ISSUES).
+CHECKS_PAGE_SIZE = 5
 
 
-def _page(request: HttpRequest, rows: QuerySet) -> Page:
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def register(request: HttpRequest) -> HttpResponse:
-    form = RegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = user_register(email=form.cleaned_data["email"], password=form.cleaned_data["password"])
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome, {user.email}. Upload a .py file to have it checked.")
-            return redirect("codecheck-site:files")
-    status = 400 if form.errors else 200
-    return render(request, "codecheck/register.html", {"form": form}, status=status)
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "codecheck/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
-
-    def form_valid(self, form: LoginForm) -> HttpResponse:
-        response = super().form_valid(form)
-        messages.success(self.request, f"Logged in as {form.get_user().email}.")
-        return response
-
-
-class LogoutView(auth_views.LogoutView):
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = super().post(request, *args, **kwargs)
-        messages.info(request, "You are logged out.")
-        return response
+def _page(request: HttpRequest, rows: QuerySet, size: int = PAGE_SIZE) -> Page:
+    return Paginator(rows, size).get_page(request.GET.get("page"))
 
 
 def _upload_form(request: HttpRequest) -> tuple[UploadForm, bool]:
@@ -93,7 +61,7 @@ def files(request: HttpRequest) -> HttpResponse:
 
 def _file_page(request: HttpRequest, code_file, form: UploadForm, status: int = 200) -> HttpResponse:
     checks = selectors.check_list(owner=request.user, file_id=code_file.id)
-    context = {"file": code_file, "checks": checks, "form": form}
+    context = {"file": code_file, "page": _page(request, checks, CHECKS_PAGE_SIZE), "form": form}
     return render(request, "codecheck/file_detail.html", context, status=status)
 
 
@@ -151,5 +119,5 @@ def file_check(request: HttpRequest, file_id: int) -> HttpResponse:
 
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
-    page = _page(request, selectors.check_list(owner=request.user))
+    page = _page(request, selectors.check_list(owner=request.user, with_issues=False))
     return render(request, "codecheck/reports.html", {"page": page})

@@ -17,6 +17,7 @@ from codecheck import selectors, services
 from codecheck.models import Check, CodeFile, FileStatus
 from codecheck.serializers import CheckSerializer, CodeFileSerializer, CodeFileUploadSerializer
 from core.exceptions import ApplicationError
+from tasks_api.serializers import TaskSerializer
 
 MAX_ID = 2**63 - 1
 FILE_PROBLEM = OpenApiResponse(description="No file, or not a UTF-8 .py file within the size limit.")
@@ -91,13 +92,21 @@ class CodeFileViewSet(
 
     @extend_schema(
         summary="Check the file now, without waiting for the schedule",
+        description=(
+            "Answers with the check's task (kind `code_check`); follow it at the `Location` header. "
+            "Requests that arrive before that check is written share its task."
+        ),
         request=None,
-        responses={202: CodeFileSerializer, 409: DELETED},
+        responses={202: TaskSerializer, 409: DELETED},
     )
     @action(detail=True, methods=["post"])
     def check(self, request: Request, pk: str | None = None) -> Response:
-        code_file = services.codefile_request_check(code_file=self.get_object())
-        return Response(CodeFileSerializer(code_file).data, status=status.HTTP_202_ACCEPTED)
+        task = services.codefile_request_check(code_file=self.get_object())
+        return Response(
+            TaskSerializer(task).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/tasks/{task.id}/"},
+        )
 
     @extend_schema(
         summary="Download the current source",

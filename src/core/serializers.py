@@ -16,6 +16,20 @@ class RegisterSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
 
 
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        style={"input_type": "password"},
+        help_text="The account's current password, to confirm the deletion.",
+    )
+
+    def validate_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("The password is wrong.")
+        return value
+
+
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User

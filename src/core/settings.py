@@ -250,6 +250,12 @@ CODECHECK_SWEEP_CRON = env.str("CODECHECK_SWEEP_CRON", default="* * * * *")
 CODECHECK_MAX_LINE_LENGTH = env.int("CODECHECK_MAX_LINE_LENGTH", default=79)
 CODECHECK_SELECT = env.list("CODECHECK_SELECT", default=["E", "F", "W", "C90"])
 CODECHECK_MAX_COMPLEXITY = env.int("CODECHECK_MAX_COMPLEXITY", default=10)
+# A check stores how many issues flake8 found and the first CODECHECK_MAX_ISSUES of them; the
+# report mail lists the first CODECHECK_MAIL_ISSUES and links to the file's page for the rest.
+CODECHECK_MAX_ISSUES = env.int("CODECHECK_MAX_ISSUES", default=1000)
+CODECHECK_MAIL_ISSUES = env.int("CODECHECK_MAIL_ISSUES", default=20)
+# Where people reach the site: links in mails start with it.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 # --- REST framework, JWT, OpenAPI -------------------------------------------
 USER_THROTTLE_RATE = env.str("USER_THROTTLE_RATE", default="1000/min")

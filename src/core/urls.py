@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core import views
+from core import account_views, views
 from core.throttling import throttle_posts
 
 auth_patterns = [
@@ -10,6 +10,12 @@ auth_patterns = [
     path("token/", views.TokenView.as_view(), name="token"),
     path("token/refresh/", views.TokenRefresh.as_view(), name="token-refresh"),
     path("me/", views.MeView.as_view(), name="me"),
+]
+
+account_patterns = [
+    path("register/", throttle_posts(account_views.register), name="register"),
+    path("login/", throttle_posts(account_views.LoginView.as_view()), name="login"),
+    path("logout/", account_views.LogoutView.as_view(), name="logout"),
 ]
 
 urlpatterns = [
@@ -21,6 +27,7 @@ urlpatterns = [
     path("api/tasks/", include("tasks_api.urls")),
     path("api/images/", include("images.urls")),
     path("api/codecheck/", include("codecheck.urls")),
+    path("accounts/", include((account_patterns, "accounts"))),
     path("", include("codecheck.site_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

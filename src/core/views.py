@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import health, services
+from core.accounts import user_delete
 from core.serializers import (
+    AccountDeleteSerializer,
     RegisteredUserSerializer,
     RegisterSerializer,
     TokenPairSerializer,
@@ -58,10 +62,51 @@ class TokenRefresh(AuthThrottleMixin, TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token is blacklisted."""
 
 
+class DeleteWithBodySchema(AutoSchema):
+    """drf-spectacular documents no body for DELETE; the account deletion takes one (the password)."""
+
+    def _get_request_body(self, direction: str = "request") -> dict | None:
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"  # described as the body of an unsafe method, which it is
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
+
 class MeView(APIView):
+    schema = DeleteWithBodySchema()
+    parser_classes = [JSONParser]
+
+    def get_throttles(self):
+        # A deletion checks the password: count it against the log-in budget (guessing).
+        if self.request.method == "DELETE":
+            return [AuthRateThrottle()]
+        return super().get_throttles()
+
     @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        summary="Delete your account and everything it owns",
+        description=(
+            "Confirm with the current password. Your code files and their checks go, your images "
+            "go with their files (each publishes `image.deleted`), your unfinished tasks are "
+            "cancelled, and then the account itself is deleted. Your tokens stop working."
+        ),
+        request=AccountDeleteSerializer,
+        responses={
+            204: OpenApiResponse(description="The account and everything it owned are deleted."),
+            400: OpenApiResponse(description="The password is missing or wrong; nothing was deleted."),
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        serializer = AccountDeleteSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        user_delete(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

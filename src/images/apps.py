@@ -6,9 +6,10 @@ class ImagesConfig(AppConfig):
     verbose_name = "Images"
 
     def ready(self) -> None:
+        from core.accounts import account_cleanup_register
         from images import signals  # noqa: F401  (connects the receivers)
         from images.processing import ImageProcessParamsSerializer
-        from images.services import IMAGE_PROCESS_KIND
+        from images.services import IMAGE_PROCESS_KIND, images_delete_for_owner
         from tasks_api import registry
 
         # Internal: an upload creates it; clients follow it in /api/tasks/ but cannot submit it.
@@ -21,3 +22,4 @@ class ImagesConfig(AppConfig):
                 public=False,
             )
         )
+        account_cleanup_register("images", lambda user: images_delete_for_owner(owner=user))

@@ -146,6 +146,18 @@ def image_delete(*, image: Image) -> None:
 
 
 @transaction.atomic
+def images_delete_for_owner(*, owner: User) -> int:
+    """Delete every image of an account being deleted, each through image_delete; returns how many.
+
+    So each goes as a delete by its owner would: `image.deleted`, files, queued processing.
+    """
+    images = list(Image.objects.filter(owner=owner).select_related("task"))
+    for image in images:
+        image_delete(image=image)
+    return len(images)
+
+
+@transaction.atomic
 def image_processed(*, image_id: UUID | str, info: ImageInfo, renditions: list[dict[str, Any]]) -> bool:
     """Record the renditions and metadata; False when the image was deleted meanwhile.
 

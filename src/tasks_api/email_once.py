@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,8 +44,10 @@ def _claim(*, task: Task, to: str) -> bool:
         )
 
 
-def task_email_once(*, task: Task, to: str, subject: str, body: str) -> bool:
+def task_email_once(*, task: Task, to: str, subject: str, body: str, html: str = "") -> bool:
     """Send the task's mail unless a run sent it already; True once the server accepted it.
+
+    `html`, when given, goes along as the HTML alternative of the plain-text `body`.
 
     A refused message raises EmailRefused; an unreachable server raises TransientTaskError.
     Either way the claim is dropped, so a later try may send.
@@ -61,8 +63,11 @@ def task_email_once(*, task: Task, to: str, subject: str, body: str) -> bool:
         # run's too: wait for it (sent, or claim dropped so this run may send, or claim
         # gone stale and taken over by _claim) instead of reporting "not emailed".
         time.sleep(CLAIM_POLL_SECONDS)
+    message = EmailMultiAlternatives(subject, body, to=[to])
+    if html:
+        message.attach_alternative(html, "text/html")
     try:
-        send_mail(subject, body, None, [to])
+        message.send()
     except smtplib.SMTPRecipientsRefused as exc:
         TaskEmail.objects.filter(task=task, sent_at__isnull=True).delete()
         raise EmailRefused(f"The mail server refused the address {to}.") from exc

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.pagination import PageNumberPagination
 
 from codecheck.models import Check, CodeFile
-from codecheck.services import codecheck_sweep
-from tests.codecheck.sources import CLEAN, DIRTY, py_upload
+from tasks_api.models import Task
+from tests.codecheck.sources import CLEAN, DIRTY, py_upload, run_checks
+from tests.codecheck.sources import sweep_and_check as codecheck_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +31,7 @@ def test_upload_creates_a_new_file(owner_client, owner):
     assert body["last_check"] is None
     assert set(body) >= {"id", "name", "status", "size", "uploaded_at", "updated_at", "last_check"}
     row = CodeFile.objects.get(id=body["id"])
-    assert row.owner == owner and row.content == DIRTY and row.needs_check
+    assert row.owner == owner and row.content == DIRTY
 
 
 def test_list_and_retrieve_show_the_last_check(owner_client):
@@ -101,7 +103,7 @@ def test_delete_keeps_the_row_as_deleted_and_it_is_never_checked(owner_client):
     assert shown.json()["status"] == "deleted"
     assert shown.json()["updated_at"] > uploaded["updated_at"], "the delete is the file's latest change"
     row = CodeFile.objects.get(id=file_id)
-    assert row.content == "" and not row.needs_check
+    assert row.content == ""
     assert codecheck_sweep() == 0
     assert not Check.objects.exists()
     for response in (
@@ -114,7 +116,7 @@ def test_delete_keeps_the_row_as_deleted_and_it_is_never_checked(owner_client):
     assert owner_client.delete(f"{FILES}{file_id}/").status_code == 204
 
 
-def test_check_now_is_202_and_queues_a_recheck_of_a_checked_file(
+def test_check_now_is_202_with_the_task_and_queues_a_recheck_of_a_checked_file(
     owner_client, django_capture_on_commit_callbacks
 ):
     file_id = upload(owner_client).json()["id"]
@@ -122,10 +124,23 @@ def test_check_now_is_202_and_queues_a_recheck_of_a_checked_file(
     with django_capture_on_commit_callbacks() as callbacks:
         response = owner_client.post(f"{FILES}{file_id}/check/")
     assert response.status_code == 202
-    assert len(callbacks) == 1  # the message to the check actor, sent after commit
-    assert CodeFile.objects.get(id=file_id).needs_check
-    assert codecheck_sweep() == 1
+    task = response.json()
+    assert (task["kind"], task["status"], task["params"]) == (
+        "code_check",
+        "queued",
+        {"file_id": file_id, "version": 1},
+    )
+    assert response["Location"] == f"/api/tasks/{task['id']}/"
+    assert len(callbacks) == 1  # the message to the check task's actor, sent after commit
+    assert owner_client.post(f"{FILES}{file_id}/check/").json()["id"] == task["id"]  # not yet run: the same
+    assert run_checks() == 1
     assert Check.objects.filter(file_id=file_id).count() == 2
+    followed = owner_client.get(response["Location"]).json()
+    assert (followed["status"], followed["result"]["check_id"]) == (
+        "succeeded",
+        Check.objects.filter(file_id=file_id).latest("id").id,
+    )
+    assert Task.objects.filter(kind="code_check").count() == 2
 
 
 def test_source_download(owner_client):
@@ -169,7 +184,7 @@ def test_checks_report_with_issues_and_file_filter(owner_client):
         "message": "'os' imported but unused",
     }
     assert (check["new_issues"], check["fixed_issues"]) == (3, 0)
-    assert check["email_sent"] is False and check["email_sent_at"] is None
+    assert check["email_sent"] is True and check["email_sent_at"]  # its task mailed the report
     assert owner_client.get(f"{CHECKS}{check['id']}/").json() == check
     passed = owner_client.get(CHECKS, {"file": second}).json()["results"][0]
     assert (passed["result"], passed["issues"]) == ("passed", [])
@@ -215,3 +230,19 @@ def test_anonymous_and_forged_tokens_are_401(anon_client):
 )
 def test_an_id_that_is_not_a_number_is_404(owner_client, method, path):
     assert getattr(owner_client, method)(path).status_code == 404
+
+
+def test_checks_are_paged_and_each_stores_at_most_the_issue_limit(owner_client, settings, monkeypatch):
+    settings.CODECHECK_MAX_ISSUES = 50
+    monkeypatch.setattr(PageNumberPagination, "page_size", 2)
+    file_id = upload(owner_client, "a=1\n" * 300, "many.py").json()["id"]
+    codecheck_sweep()
+    for _ in range(2):
+        owner_client.post(f"{FILES}{file_id}/check/")
+        run_checks()
+    first = owner_client.get(CHECKS, {"file": file_id}).json()
+    assert first["count"] == 3 and len(first["results"]) == 2 and first["next"]
+    assert owner_client.get(first["next"]).json()["results"][0]["version"] == 1
+    for check in first["results"]:
+        assert (check["issue_count"], len(check["issues"])) == (300, 50)
+    assert owner_client.get(FILES).json()["results"][0]["last_check"]["issue_count"] == 300

@@ -1,6 +1,6 @@
 """The site in a real browser: Playwright driving Debian's Chromium against `live_server`.
 
-Sweeps and mails run in-process here (the e2e tests prove the worker path). A screenshot of
+Sweeps and their check tasks (with the mails) run in-process here (the e2e tests prove the worker path). A screenshot of
 each page goes to test-artifacts/ (or $TEST_ARTIFACTS).
 """
 
@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codecheck import services
-from codecheck.models import Check
-from tests.codecheck.sources import CLEAN, DIRTY
+from tests.codecheck.sources import CLEAN, DIRTY, sweep_and_check
 from tests.conftest import ARTIFACTS
 from tests.helpers import PASSWORD
 
@@ -92,7 +90,7 @@ def test_a_new_user_checks_a_file_end_to_end(browser, live_server, smtp, tmp_pat
     assert badge(page, "style.py") == "new"
     shot(page, "files-new")
 
-    services.codecheck_sweep()
+    sweep_and_check()
     page.reload()
     assert badge(page, "style.py") == "checked"
     page.click("#files >> text=style.py")
@@ -105,9 +103,7 @@ def test_a_new_user_checks_a_file_end_to_end(browser, live_server, smtp, tmp_pat
     page.click("#overwrite button[type=submit] >> text=Overwrite")
     assert "Overwrote with style_fixed.py (version 2)" in page.inner_text(".alert")
     assert page.inner_text("[data-status]") == "updated"
-    services.codecheck_sweep()
-    for check in Check.objects.order_by("id"):
-        services.check_notify(check_id=check.id)
+    sweep_and_check()
     page.reload()
     assert page.locator(".check").first.locator("[data-result]").inner_text() == "passed"
     shot(page, "file-detail-passed")

@@ -50,7 +50,7 @@ def test_sweep_command_mails_reports_before_it_exits(tmp_path):
     manage("migrate", "--noinput", "-v0")
     manage("shell", "-c", SETUP)
     sweep = manage("sweep_codecheck")
-    assert "Checked 1 file(s)." in sweep.stdout
+    assert "Queued a check of 1 file(s)." in sweep.stdout
     assert "To: embedded@example.com" in sweep.stdout  # the console backend printed the mail
     assert "report for style.py emailed to embedded@example.com" in sweep.stderr
     assert "RESULT failed True" in manage("shell", "-c", READ_BACK).stdout

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from codecheck import services
 from codecheck.models import CodeFile
-from core.models import User
-from tests.codecheck.sources import CLEAN, DIRTY, py_upload
-from tests.helpers import PASSWORD
+from tests.codecheck.sources import CLEAN, DIRTY, py_upload, run_checks, sweep_and_check
 
 pytestmark = pytest.mark.django_db
 
@@ -26,50 +26,6 @@ def texts(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def test_register_logs_in_and_lands_on_files(client):
-    response = client.post(
-        "/accounts/register/",
-        {"email": "New@Example.com", "password": PASSWORD, "password_confirmation": PASSWORD},
-        follow=True,
-    )
-    assert response.redirect_chain == [("/files/", 302)]
-    assert response.context["user"].email == "new@example.com"
-    assert "Welcome, new@example.com." in texts(response)[0]
-
-
-@pytest.mark.parametrize(
-    ("data", "field", "error"),
-    [
-        ({"password": PASSWORD, "password_confirmation": "other"}, "password_confirmation", "differ"),
-        ({"password": "short", "password_confirmation": "short"}, "password", "too short"),
-        (
-            {"password": PASSWORD, "password_confirmation": PASSWORD, "email": "owner@example.com"},
-            "email",
-            "exists",
-        ),
-    ],
-    ids=["mismatch", "weak", "taken"],
-)
-def test_register_errors_are_shown_on_the_form(client, owner, data, field, error):
-    response = client.post("/accounts/register/", {"email": "someone@example.com", **data})
-    assert response.status_code == 400
-    assert error in " ".join(response.context["form"].errors[field])
-    assert User.objects.count() == 1
-
-
-def test_login_and_logout(client, owner):
-    bad = client.post("/accounts/login/", {"username": owner.email, "password": "wrong"})
-    assert bad.status_code == 200
-    assert bad.context["form"].non_field_errors()
-    response = client.post("/accounts/login/", {"username": owner.email, "password": PASSWORD}, follow=True)
-    assert response.redirect_chain == [("/files/", 302)]
-    assert texts(response) == [f"Logged in as {owner.email}."]
-    response = client.post("/accounts/logout/", follow=True)
-    assert response.redirect_chain[-1] == ("/accounts/login/", 302)
-    assert "You are logged out." in texts(response)
-    assert client.get("/files/").status_code == 302
-
-
 def test_pages_need_login(client):
     for path in ("/", "/files/", "/files/1/", "/reports/"):
         response = client.get(path, follow=True)
@@ -81,7 +37,7 @@ def test_upload_list_and_detail(site, owner):
     assert texts(response) == ["Uploaded example.py; it will be checked at the next sweep."]
     code_file = CodeFile.objects.get(owner=owner)
     assert b'data-status="new"' in response.content
-    services.codecheck_sweep()
+    sweep_and_check()
     page = site.get(f"/files/{code_file.id}/")
     assert page.status_code == 200
     assert b'data-status="checked"' in page.content
@@ -100,7 +56,7 @@ def test_bad_upload_shows_the_reason_and_stores_nothing(site):
 
 def test_overwrite_check_now_and_delete(site, owner):
     code_file = services.codefile_create(owner=owner, upload=py_upload())
-    services.codecheck_sweep()
+    sweep_and_check()
     response = site.post(
         f"/files/{code_file.id}/overwrite/", {"file": py_upload(CLEAN, "v2.py")}, follow=True
     )
@@ -121,12 +77,13 @@ def test_overwrite_check_now_and_delete(site, owner):
 def test_reports_show_every_check_with_its_email_mark(site, owner, smtp):
     services.codefile_create(owner=owner, upload=py_upload())
     services.codefile_create(owner=owner, upload=py_upload(CLEAN, "clean.py"))
-    services.codecheck_sweep()
-    first = owner.code_files.get(name="example.py").checks.get()
-    services.check_notify(check_id=first.id)
+    sweep_and_check()
+    smtp.refuse = True
+    services.codefile_request_check(code_file=owner.code_files.get(name="clean.py"))
+    run_checks()  # a third check, whose mail the server refused
     page = site.get("/reports/")
-    assert page.content.count(b"data-check-id=") == 2
-    assert page.content.count(b'data-email="sent"') == 1
+    assert page.content.count(b"data-check-id=") == 3
+    assert page.content.count(b'data-email="sent"') == 2
     assert page.content.count(b'data-email="pending"') == 1
 
 
@@ -157,19 +114,27 @@ def test_long_lists_are_paged(site, owner):
     assert b"Page 2 of 2" in second.content
 
 
-@pytest.mark.parametrize(
-    ("url", "data"),
-    [
-        ("/accounts/login/", {"username": "owner@example.com", "password": "wrong"}),
-        ("/accounts/register/", {"email": "owner@example.com", "password1": "x", "password2": "y"}),
-        ("/admin/login/", {"username": "owner@example.com", "password": "wrong"}),
-    ],
-    ids=["site-login", "site-register", "admin-login"],
-)
-def test_log_in_and_register_forms_are_throttled_per_address(client, owner, settings, url, data):
-    settings.AUTH_THROTTLE_RATE = "3/min"
-    codes = [client.post(url, data).status_code for _ in range(4)]
-    assert 429 not in codes[:3] and codes[3] == 429
-    refused = client.post(url, data)
-    assert int(refused["Retry-After"]) > 0
-    assert client.get(url).status_code == 200  # the form itself is still shown
+def test_a_file_page_pages_its_check_history_and_says_how_many_issues_are_not_stored(site, owner, settings):
+    settings.CODECHECK_MAX_ISSUES = 10
+    code_file = services.codefile_create(owner=owner, upload=py_upload("a=1\n" * 40, "many.py"))
+    sweep_and_check()
+    for _ in range(5):
+        services.codefile_request_check(code_file=code_file)
+        run_checks()
+    first, second = site.get(f"/files/{code_file.id}/"), site.get(f"/files/{code_file.id}/?page=2")
+    assert first.content.count(b"data-check-id=") == 5
+    assert second.content.count(b"data-check-id=") == 1
+    assert b"Page 2 of 2" in second.content
+    assert first.content.count(b"<code>E225</code>") == 5 * 10
+    assert b'data-more-issues="30"' in first.content
+    assert b"and 30 more issues not stored" in first.content
+
+
+def test_the_reports_page_does_not_load_issue_lists(site, owner):
+    services.codefile_create(owner=owner, upload=py_upload())
+    sweep_and_check()
+    with CaptureQueriesContext(connection) as queries:
+        page = site.get("/reports/")
+    assert page.content.count(b"data-check-id=") == 1
+    check_reads = [q["sql"] for q in queries if 'FROM "codecheck_check"' in q["sql"]]
+    assert check_reads and not any('"codecheck_check"."issues"' in sql for sql in check_reads)

@@ -9,9 +9,9 @@ from core.dispatch import drain_in_process_broker
 
 
 class Command(BaseCommand):
-    help = "Run flake8 on every new or updated code file once, and queue the report mails."
+    help = "Queue a check of every new or updated code file (its report mail follows)."
 
     def handle(self, *args, **options) -> None:
-        checked = codecheck_sweep()
-        drain_in_process_broker()  # embedded default: send the report mails before exiting
-        self.stdout.write(f"Checked {checked} file(s).")
+        queued = codecheck_sweep()
+        drain_in_process_broker()  # embedded default: run the checks and mails before exiting
+        self.stdout.write(f"Queued a check of {queued} file(s).")
