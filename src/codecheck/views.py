@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -45,7 +45,8 @@ class CodeFileViewSet(
     filterset_class = CodeFileFilter
     queryset = CodeFile.objects.none()
     lookup_value_converter = "int"
-    parser_classes = [MultiPartParser, FormParser]
+    # Every body here is a file upload (POST and PUT); the other calls take none.
+    parser_classes = [MultiPartParser]
     http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
     def get_queryset(self):

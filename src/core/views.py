@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
@@ -62,6 +63,33 @@ class MeView(APIView):
     @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
+
+
+# What the API root lists: each resource's collection and the docs, by URL name.
+API_ROOT = {
+    "register": "auth:register",
+    "token": "auth:token",
+    "token-refresh": "auth:token-refresh",
+    "me": "auth:me",
+    "tasks": "task-list",
+    "task-queue": "task-queue",
+    "images": "images:image-list",
+    "codecheck-files": "codefile-list",
+    "codecheck-checks": "codecheck-list",
+    "schema": "schema",
+    "docs": "swagger-ui",
+    "redoc": "redoc",
+}
+
+
+@extend_schema(exclude=True)  # a map of links for people and crawlers, as DRF's router root
+class ApiRootView(APIView):
+    """The API's entry point: where each resource and the API docs are."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({key: reverse(name, request=request) for key, name in API_ROOT.items()})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -31,8 +31,14 @@ class ImageViewSet(
 
     serializer_class = ImageSerializer
     filterset_class = ImageFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
     queryset = Image.objects.none()
+
+    @property
+    def parser_classes(self) -> list[type[BaseParser]]:
+        # One content type per call: the upload (POST on the list) is multipart, a change of
+        # name or tags (PUT or PATCH on an image) is JSON. Keyed on the route, not the action,
+        # because the browsable API reads this on the page's own view to pick each form.
+        return [JSONParser] if self.detail else [MultiPartParser]
 
     def get_serializer_class(self):
         # The browsable API builds its POST and PUT forms from this: offer the right fields.
