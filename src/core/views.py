@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,7 +12,8 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from core import health, services
+from core import examples, health, services
+from core.schema import error_response
 from core.serializers import (
     RegisteredUserSerializer,
     RegisterSerializer,
@@ -30,7 +31,20 @@ class RegisterView(AuthThrottleMixin, APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=RegisterSerializer, responses={201: RegisteredUserSerializer})
+    @extend_schema(
+        summary="Create an account",
+        description=(
+            "Open to anyone (throttled per client address). The email is the login; the password "
+            "must pass the password rules (length, not common, not all digits, not like the email). "
+            "Then log in at `/api/auth/token/`."
+        ),
+        request=RegisterSerializer,
+        responses={
+            201: RegisteredUserSerializer,
+            400: error_response("The email is taken or the password too weak.", fields=True),
+        },
+        examples=examples.REGISTER,
+    )
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -40,7 +54,14 @@ class RegisterView(AuthThrottleMixin, APIView):
 
 @extend_schema_view(
     post=extend_schema(
-        responses={200: TokenPairSerializer, 401: OpenApiResponse(description="Wrong email or password.")}
+        summary="Log in: trade email and password for tokens",
+        description=(
+            "Send the access token as `Authorization: Bearer <access>` on every other call; it "
+            "expires after `JWT_ACCESS_MINUTES` (15 by default). Before then, trade the refresh "
+            "token at `/api/auth/token/refresh/` for a new pair."
+        ),
+        responses={200: TokenPairSerializer, 401: error_response("Wrong email or password.")},
+        examples=examples.TOKEN,
     )
 )
 class TokenView(AuthThrottleMixin, TokenObtainPairView):
@@ -49,10 +70,17 @@ class TokenView(AuthThrottleMixin, TokenObtainPairView):
 
 @extend_schema_view(
     post=extend_schema(
+        summary="Trade a refresh token for a new pair",
+        description=(
+            "Refresh tokens rotate: the one sent is blacklisted and a new one comes back with the "
+            "access token. A refresh token that is used already, expired, or issued before the "
+            "account's last password change is refused with 401."
+        ),
+        examples=examples.TOKEN_REFRESH,
         responses={
             200: TokenPairSerializer,
-            401: OpenApiResponse(description="The refresh token is invalid, expired or used already."),
-        }
+            401: error_response("The refresh token is invalid, expired or used already."),
+        },
     )
 )
 class TokenRefresh(AuthThrottleMixin, TokenRefreshView):
@@ -60,7 +88,12 @@ class TokenRefresh(AuthThrottleMixin, TokenRefreshView):
 
 
 class MeView(APIView):
-    @extend_schema(responses=UserSerializer)
+    @extend_schema(
+        summary="The caller's account",
+        description="Who the token (or the session) belongs to.",
+        responses=UserSerializer,
+        examples=examples.ME,
+    )
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
 
