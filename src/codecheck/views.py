@@ -140,7 +140,8 @@ class CodeFileViewSet(
         description="The file's text as uploaded (UTF-8), as an attachment named like the file.",
         examples=examples.SOURCE,
         responses={
-            (200, "text/x-python"): OpenApiResponse(OpenApiTypes.BINARY, description="The source."),
+            # Text, not binary: a client reads it as a string (it is UTF-8 by the upload's rules).
+            (200, "text/x-python"): OpenApiResponse(OpenApiTypes.STR, description="The source."),
             409: DELETED,
         },
     )
