@@ -66,7 +66,7 @@ def test_a_generated_client_drives_every_capability(client_package, live_server,
     )
     assert isinstance(tokens, models.TokenPair)
     refreshed = operation(api, "auth", "auth_token_refresh_create").sync(
-        client=anonymous, body=models.RevocableTokenRefreshRequest(refresh=tokens.refresh)
+        client=anonymous, body=models.TokenRefreshRequest(refresh=tokens.refresh)
     )
     client = api.AuthenticatedClient(
         base_url=live_server.url, token=refreshed.access, raise_on_unexpected_status=True
