@@ -72,7 +72,11 @@ def document_error_responses(result: dict[str, Any], generator, request, public)
     """drf-spectacular post-processing hook; runs last, after the other hooks."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
     for path, operations in result.get("paths", {}).items():
-        for operation in operations.values():
+        for method, operation in operations.items():
+            if method in {"post", "put"} and "requestBody" in operation:
+                # Such a body is never optional here. drf-spectacular cannot tell for a oneOf
+                # (the task submission), and a generated client would then let it be left out.
+                operation["requestBody"]["required"] = True
             responses = operation.setdefault("responses", {})
             queries = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
             if "requestBody" in operation:

@@ -110,3 +110,14 @@ def test_every_example_fits_its_schema(schema):
                     for error in validator.iter_errors(example["value"]):
                         wrong.append(f"{call} {where} {name}: {error.message} at {list(error.absolute_path)}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_post_or_put_body_is_required(schema):
+    optional = [
+        call
+        for call, operation in operations(schema)
+        if call.startswith(("post ", "put "))
+        and "requestBody" in operation
+        and operation["requestBody"].get("required") is not True
+    ]
+    assert not optional
