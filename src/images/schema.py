@@ -22,6 +22,10 @@ def download_content_types() -> list[str]:
     return [*sorted(guessed - {None}), FALLBACK_TYPE]
 
 
+def _example(value: dict[str, Any]) -> dict[str, Any]:
+    return {"typical": {"summary": "Typical answer", "value": value}}
+
+
 def document_file_view(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
     """drf-spectacular post-processing hook that adds the download endpoint."""
     names = ["original", *rendition_names(settings.IMAGE_RENDITION_SIZES)]
@@ -62,7 +66,18 @@ def document_file_view(result: dict[str, Any], generator, request, public) -> di
                 },
                 "400": {
                     "description": "Unknown rendition name.",
-                    "content": {"application/json": {"schema": field_errors}},
+                    "content": {
+                        "application/json": {
+                            "schema": field_errors,
+                            "examples": _example(
+                                {
+                                    "rendition": [
+                                        f"Unknown rendition 'huge'. Choose one of: {', '.join(names)}."
+                                    ]
+                                }
+                            ),
+                        }
+                    },
                 },
                 "401": {
                     "description": "No or bad credentials.",
@@ -70,7 +85,14 @@ def document_file_view(result: dict[str, Any], generator, request, public) -> di
                 },
                 "404": {
                     "description": "No such image for this user, or the rendition is not ready.",
-                    "content": {"application/json": {"schema": detail}},
+                    "content": {
+                        "application/json": {
+                            "schema": detail,
+                            "examples": _example(
+                                {"detail": "The 500x500 rendition is not ready (the image is processing)."}
+                            ),
+                        }
+                    },
                 },
             },
         }
