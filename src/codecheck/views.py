@@ -9,19 +9,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from codecheck import selectors, services
+from codecheck import examples, selectors, services
 from codecheck.models import Check, CodeFile, FileStatus
 from codecheck.serializers import CheckSerializer, CodeFileSerializer, CodeFileUploadSerializer
 from core.exceptions import ApplicationError
+from core.schema import error_response
 from tasks_api.serializers import TaskSerializer
 
 MAX_ID = 2**63 - 1
-FILE_PROBLEM = OpenApiResponse(description="No file, or not a UTF-8 .py file within the size limit.")
-DELETED = OpenApiResponse(description="The file was deleted.")
+FILE_PROBLEM = error_response("No file, or not a UTF-8 .py file within the size limit.", fields=True)
+DELETED = error_response("The file was deleted.")
 
 
 class CodeFileFilter(django_filters.FilterSet):
@@ -33,10 +34,28 @@ class CodeFileFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="The caller's code files, newest change first (deleted ones too)"),
-    retrieve=extend_schema(summary="A code file with its newest check"),
+    list=extend_schema(
+        summary="List your code files, newest change first",
+        description=(
+            "Deleted files are listed too, with `status: deleted`. Filter with `status`; "
+            "`last_check` summarises each file's newest check."
+        ),
+        examples=examples.FILES,
+    ),
+    retrieve=extend_schema(
+        summary="A code file with its newest check",
+        description=(
+            "`status` is `new` after the upload, `updated` after an overwrite, `checked` once the "
+            "sweep has checked the current version, and `deleted` for good."
+        ),
+        examples=examples.FILE,
+    ),
     destroy=extend_schema(
-        summary="Delete a file: its source goes, the row stays as `deleted` and is never checked again"
+        summary="Delete a code file",
+        description=(
+            "Its source goes; the row and its checks stay, with `status: deleted`, and it is never "
+            "checked again. Deleting it twice is fine."
+        ),
     ),
 )
 class CodeFileViewSet(
@@ -46,7 +65,8 @@ class CodeFileViewSet(
     filterset_class = CodeFileFilter
     queryset = CodeFile.objects.none()
     lookup_value_converter = "int"
-    parser_classes = [MultiPartParser, FormParser]
+    # Every body here is a file upload (POST and PUT); the other calls take none.
+    parser_classes = [MultiPartParser]
     http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -69,18 +89,29 @@ class CodeFileViewSet(
         return serializer.validated_data["file"]
 
     @extend_schema(
-        summary="Upload a .py file; it is checked at the next sweep",
+        summary="Upload a .py file",
+        description=(
+            "Multipart with one `file`: a name ending in `.py`, UTF-8 text, at most "
+            "`CODECHECK_MAX_BYTES` (1 MB by default). It answers 201 with `status: new`; the "
+            "scheduled sweep runs flake8 on it and mails you the report."
+        ),
         request=CodeFileUploadSerializer,
         responses={201: CodeFileSerializer, 400: FILE_PROBLEM},
+        examples=examples.UPLOAD,
     )
     def create(self, request: Request) -> Response:
         code_file = services.codefile_create(owner=request.user, upload=self._upload(request))
         return Response(CodeFileSerializer(code_file).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Overwrite a file with a new version; it becomes `updated` and is checked again",
+        summary="Overwrite a code file with a new version",
+        description=(
+            "Same rules as the upload. The file takes the new name and source, its `version` rises "
+            "by one and it becomes `updated`, so the next sweep checks it again. A deleted file: 409."
+        ),
         request=CodeFileUploadSerializer,
         responses={200: CodeFileSerializer, 400: FILE_PROBLEM, 409: DELETED},
+        examples=examples.OVERWRITE,
     )
     def update(self, request: Request, pk: str | None = None) -> Response:
         code_file = self.get_object()
@@ -98,6 +129,7 @@ class CodeFileViewSet(
         ),
         request=None,
         responses={202: TaskSerializer, 409: DELETED},
+        examples=examples.CHECK_NOW,
     )
     @action(detail=True, methods=["post"])
     def check(self, request: Request, pk: str | None = None) -> Response:
@@ -109,9 +141,12 @@ class CodeFileViewSet(
         )
 
     @extend_schema(
-        summary="Download the current source",
+        summary="Download a code file's current source",
+        description="The file's text as uploaded (UTF-8), as an attachment named like the file.",
+        examples=examples.SOURCE,
         responses={
-            (200, "text/x-python"): OpenApiResponse(OpenApiTypes.BINARY, description="The source."),
+            # Text, not binary: a client reads it as a string (it is UTF-8 by the upload's rules).
+            (200, "text/x-python"): OpenApiResponse(OpenApiTypes.STR, description="The source."),
             409: DELETED,
         },
     )
@@ -126,10 +161,19 @@ class CodeFileViewSet(
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Checks of the caller's files, newest first, with their issues and email marks",
+        summary="List the checks of your files, newest first",
+        description=(
+            "The report: each check with the file version it ran on, flake8's issues, how many are "
+            "new or fixed since the file's previous check, and whether the report mail went out."
+        ),
         parameters=[OpenApiParameter("file", OpenApiTypes.INT, description="Only this file's checks.")],
+        examples=examples.CHECKS,
     ),
-    retrieve=extend_schema(summary="One check: its issues and email mark"),
+    retrieve=extend_schema(
+        summary="A check: its issues and email mark",
+        description="`email_sent` turns true once the mail server has accepted the report mail.",
+        examples=examples.CHECKS,
+    ),
 )
 class CheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CheckSerializer

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import account_views, views
@@ -18,12 +20,20 @@ account_patterns = [
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
 ]
 
+# The browsable API links "Log in" to `rest_framework:login`: send it to the site's login
+# page (throttled, and it honours `next`) rather than serving a second login form.
+browsable_api_patterns = [
+    path("login/", RedirectView.as_view(url=settings.LOGIN_URL, query_string=True), name="login"),
+]
+
 urlpatterns = [
     path("admin/login/", throttle_posts(admin.site.login)),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("api/", views.ApiRootView.as_view(), name="api-root"),
     path("api/auth/", include((auth_patterns, "auth"))),
+    path("api/auth/", include((browsable_api_patterns, "rest_framework"))),
     path("api/tasks/", include("tasks_api.urls")),
     path("api/images/", include("images.urls")),
     path("api/codecheck/", include("codecheck.urls")),

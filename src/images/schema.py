@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 from django.conf import settings
 
 from core.schema import ERROR, FIELD_ERRORS
-from images.imaging import rendition_names
+from images.imaging import SUPPORTED_FORMATS, rendition_names
 
 FILE_PATH = "/api/images/{id}/file/"
+# What the view can answer: the type it guesses from the stored file's extension, or
+# application/octet-stream where it cannot guess (as the view does).
+FALLBACK_TYPE = "application/octet-stream"
+
+
+def download_content_types() -> list[str]:
+    extensions = sorted(set(SUPPORTED_FORMATS.values()) | {"jpg", "png"})  # renditions are JPEG or PNG
+    guessed = {mimetypes.guess_type(f"file.{extension}")[0] for extension in extensions}
+    return [*sorted(guessed - {None}), FALLBACK_TYPE]
+
+
+def _example(value: dict[str, Any]) -> dict[str, Any]:
+    return {"typical": {"summary": "Typical answer", "value": value}}
 
 
 def document_file_view(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
@@ -45,11 +59,25 @@ def document_file_view(result: dict[str, Any], generator, request, public) -> di
             "responses": {
                 "200": {
                     "description": "The file's bytes.",
-                    "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+                    "content": {
+                        content_type: {"schema": {"type": "string", "format": "binary"}}
+                        for content_type in download_content_types()
+                    },
                 },
                 "400": {
                     "description": "Unknown rendition name.",
-                    "content": {"application/json": {"schema": field_errors}},
+                    "content": {
+                        "application/json": {
+                            "schema": field_errors,
+                            "examples": _example(
+                                {
+                                    "rendition": [
+                                        f"Unknown rendition 'huge'. Choose one of: {', '.join(names)}."
+                                    ]
+                                }
+                            ),
+                        }
+                    },
                 },
                 "401": {
                     "description": "No or bad credentials.",
@@ -57,7 +85,14 @@ def document_file_view(result: dict[str, Any], generator, request, public) -> di
                 },
                 "404": {
                     "description": "No such image for this user, or the rendition is not ready.",
-                    "content": {"application/json": {"schema": detail}},
+                    "content": {
+                        "application/json": {
+                            "schema": detail,
+                            "examples": _example(
+                                {"detail": "The 500x500 rendition is not ready (the image is processing)."}
+                            ),
+                        }
+                    },
                 },
             },
         }

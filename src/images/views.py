@@ -4,14 +4,15 @@ import hashlib
 from urllib.parse import urlencode
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.exceptions import ApplicationError
-from images import selectors, services
+from core.schema import error_response
+from images import examples, selectors, services
 from images.cache import image_cache_get_or_build
 from images.filters import ImageFilter
 from images.models import Image
@@ -21,6 +22,28 @@ from images.serializers import ImageCreateSerializer, ImageSerializer, ImageUpda
 MULTIPART_OVERHEAD = 64 * 1024
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your images, newest first",
+        description=(
+            "Filter by `tag` (any case) or `search` (part of the name). Each image lists its "
+            "renditions once they are made, with the URL to download each."
+        ),
+        examples=examples.IMAGES,
+    ),
+    retrieve=extend_schema(
+        summary="An image: its metadata, status and renditions",
+        description=(
+            "`status` is `processing` until the worker has made the renditions, then `ready` (or "
+            "`failed`, with `error`). Reads are cached and invalidated on every change."
+        ),
+        examples=examples.IMAGE,
+    ),
+    destroy=extend_schema(
+        summary="Delete an image",
+        description="The row, the original and every rendition go; an `image.deleted` event goes out.",
+    ),
+)
 class ImageViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -31,8 +54,14 @@ class ImageViewSet(
 
     serializer_class = ImageSerializer
     filterset_class = ImageFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
     queryset = Image.objects.none()
+
+    @property
+    def parser_classes(self) -> list[type[BaseParser]]:
+        # One content type per call: the upload (POST on the list) is multipart, a change of
+        # name or tags (PUT or PATCH on an image) is JSON. Keyed on the route, not the action,
+        # because the browsable API reads this on the page's own view to pick each form.
+        return [JSONParser] if self.detail else [MultiPartParser]
 
     def get_serializer_class(self):
         # The browsable API builds its POST and PUT forms from this: offer the right fields.
@@ -68,11 +97,14 @@ class ImageViewSet(
         return Response(data)
 
     @extend_schema(
-        request={"multipart/form-data": ImageCreateSerializer},
+        summary="Upload an image",
+        request=ImageCreateSerializer,
         responses={
             201: ImageSerializer,
-            413: OpenApiResponse(description="The file is larger than IMAGE_MAX_BYTES."),
+            400: error_response("Not an image, an empty file or too many pixels.", fields=True),
+            413: error_response("The file is larger than IMAGE_MAX_BYTES."),
         },
+        examples=examples.UPLOAD,
         description=(
             "Upload an image. It answers 201 with `status: processing`; a worker then makes the "
             "renditions (follow `task` in /api/tasks/). Not an image: 400; over IMAGE_MAX_BYTES: 413; "
@@ -97,7 +129,13 @@ class ImageViewSet(
             headers={"Location": f"/api/images/{image.id}/"},
         )
 
-    @extend_schema(request=ImageUpdateSerializer, responses={200: ImageSerializer})
+    @extend_schema(
+        summary="Replace an image's name and tags",
+        description="`name` is required; tags left out are removed. The file itself cannot change.",
+        request=ImageUpdateSerializer,
+        responses={200: ImageSerializer},
+        examples=examples.CHANGE,
+    )
     def update(self, request: Request, *args, **kwargs) -> Response:
         partial = kwargs.pop("partial", False)
         image = self.get_object()
@@ -108,7 +146,13 @@ class ImageViewSet(
         image = services.image_update(image=image, name=serializer.validated_data.get("name"), tags=tags)
         return Response(ImageSerializer(image).data)
 
-    @extend_schema(request=ImageUpdateSerializer, responses={200: ImageSerializer})
+    @extend_schema(
+        summary="Change an image's name or tags",
+        description="Only what is sent changes; `tags`, when sent, replace the image's tags.",
+        request=ImageUpdateSerializer,
+        responses={200: ImageSerializer},
+        examples=examples.PARTIAL_CHANGE,
+    )
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         return self.update(request, *args, partial=True, **kwargs)
 

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.exceptions import ApplicationError
-from tasks_api import registry, selectors, services
+from core.schema import error_response
+from tasks_api import examples, registry, selectors, services
 from tasks_api.filters import TaskFilter
 from tasks_api.models import Task
 from tasks_api.sequential import KIND as SEQUENTIAL
@@ -28,6 +29,24 @@ def _kinds_description() -> str:
     )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your tasks, newest first",
+        description=(
+            "Every background job of yours, with the kinds the service starts itself (such as an "
+            "image's processing). Filter with `kind` and `status`."
+        ),
+        examples=examples.TASKS,
+    ),
+    retrieve=extend_schema(
+        summary="A task: its status, progress and result",
+        description=(
+            "Poll this to follow a task: `status` goes `queued`, `running`, then `succeeded` (with "
+            "`result`), `failed` (with a one-line `error`) or `cancelled`; `progress` is 0 to 100."
+        ),
+        examples=examples.TASK,
+    ),
+)
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
@@ -39,8 +58,13 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.task_list(owner=self.request.user)
 
     @extend_schema(
+        summary="Submit a task",
         request=task_submit_schema(),
-        responses={202: TaskSerializer, 200: TaskSerializer},
+        responses={
+            202: TaskSerializer,
+            200: TaskSerializer,
+            400: error_response("Unknown kind or bad params: see the messages.", fields=True),
+        },
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -50,6 +74,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
         ],
         description=_kinds_description(),
+        examples=examples.SUBMIT,
     )
     def create(self, request: Request) -> Response:
         serializer = TaskCreateSerializer(data=request.data)
@@ -67,13 +92,17 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
 
     @extend_schema(
+        summary="Cancel a task",
+        description=(
+            "A queued task is cancelled and never starts. A task that can no longer be cancelled, "
+            "and one the service started itself (cancel its object instead), answers 409."
+        ),
         request=None,
         responses={
             200: TaskSerializer,
-            409: OpenApiResponse(
-                description="The task is running or finished: only a queued one can be cancelled."
-            ),
+            409: error_response("The task can no longer be cancelled."),
         },
+        examples=examples.CANCEL,
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
@@ -89,7 +118,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(TaskSerializer(task).data)
 
     @extend_schema(
+        summary="Your tasks in the sequential lane, in order",
         responses={200: LaneEntrySerializer(many=True)},
+        examples=examples.LANE,
         description=(
             "Your unfinished `sequential` tasks in lane order. `position` counts every user's "
             "tasks (1 = running or next); `number` is the task's place in the lane's history."

@@ -191,10 +191,18 @@ def test_missing_file_field_is_400(owner_client, media_root, data):
     assert not Image.objects.exists()
 
 
-def test_json_body_instead_of_multipart_is_400(owner_client):
+def test_json_body_instead_of_multipart_is_415(owner_client):
     response = owner_client.post("/api/images/", {"name": "x"}, format="json")
-    assert response.status_code == 400
-    assert response.json()["file"] == ["No file was submitted."]
+    assert response.status_code == 415
+    assert response.json()["detail"] == 'Unsupported media type "application/json" in request.'
+    assert not Image.objects.exists()
+
+
+def test_multipart_body_for_a_change_of_name_is_415(owner_client, media_root):
+    url = f"/api/images/{uploaded(owner_client)['id']}/"
+    response = owner_client.patch(url, {"name": "Renamed"}, format="multipart")
+    assert response.status_code == 415
+    assert owner_client.get(url).json()["name"] != "Renamed"
 
 
 def test_file_that_fails_later_is_removed_again(owner_client, media_root, monkeypatch):
@@ -457,7 +465,10 @@ def test_browsable_api_offers_upload_and_edit_forms(owner, owner_client):
     assert 'name="file"' in page.content.decode()
     page = owner_client.get(f"/api/images/{image['id']}/", HTTP_ACCEPT="text/html")
     assert page.status_code == 200
-    assert 'name="name"' in page.content.decode() and 'name="file"' not in page.content.decode()
+    # A change of name or tags is JSON only: the page offers the raw JSON form, no file field.
+    html = page.content.decode()
+    assert 'name="_content"' in html and 'value="application/json"' in html
+    assert 'name="file"' not in html and "multipart/form-data" not in html
 
 
 def test_a_storage_error_is_retried_and_the_image_stays_processing(owner_client, media_root):
