@@ -248,8 +248,10 @@ MAX_REQUEST_BYTES = env.int(
 )
 CODECHECK_SWEEP_CRON = env.str("CODECHECK_SWEEP_CRON", default="* * * * *")
 CODECHECK_MAX_LINE_LENGTH = env.int("CODECHECK_MAX_LINE_LENGTH", default=79)
-CODECHECK_SELECT = env.list("CODECHECK_SELECT", default=["E", "F", "W", "C90"])
-CODECHECK_MAX_COMPLEXITY = env.int("CODECHECK_MAX_COMPLEXITY", default=10)
+# Unset, both leave flake8's defaults alone: its own selection and extend-ignore list, and no
+# complexity check (C901 only once a maximum is set).
+CODECHECK_SELECT = env.list("CODECHECK_SELECT", default=[])
+CODECHECK_MAX_COMPLEXITY = env.int("CODECHECK_MAX_COMPLEXITY", default=None)
 
 # --- REST framework, JWT, OpenAPI -------------------------------------------
 USER_THROTTLE_RATE = env.str("USER_THROTTLE_RATE", default="1000/min")
