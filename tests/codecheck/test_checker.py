@@ -24,10 +24,7 @@ MIXED = (
 # flake8's default extend-ignore list covers both sides of a line break at an operator
 # (W503 before it, W504 after it: they contradict each other) and E226 (`a*2`).
 BINARY_OPERATORS = (
-    "a = 1\nb = 2\nx = a*2\n"
-    "before = (a\n          + b)\n"
-    "after = (a +\n         b)\n"
-    "y = undefined\n"
+    "a = 1\nb = 2\nx = a*2\nbefore = (a\n          + b)\nafter = (a +\n         b)\ny = undefined\n"
 )
 
 

@@ -84,6 +84,11 @@ def test_finished_tasks_leave_the_queue_and_are_listed_by_status(owner_client):
     [
         ({"num": 1, "timeout": 3601}, "timeout"),
         ({"num": 1, "timeout": -1}, "timeout"),
+        ({"num": 1, "timeout": 3600.01}, "timeout"),
+        ({"num": 1, "timeout": -0.3}, "timeout"),
+        ({"num": 1, "timeout": False}, "timeout"),
+        ({"num": 1, "timeout": "inf"}, "timeout"),
+        ({"num": 1.5, "timeout": 1}, "num"),
         ({"timeout": 1}, "num"),
         ({"num": "one", "timeout": 1}, "num"),
         ({"num": 1}, "timeout"),
@@ -98,6 +103,15 @@ def test_bad_params_are_a_400_and_use_no_number(owner_client, params, field):
     assert field in response.json()["params"]
     assert not Task.objects.exists()
     assert not Lane.objects.filter(last_number__gt=0).exists()
+
+
+@pytest.mark.parametrize("timeout", [0, 0.3, 3600, 0.001])
+def test_timeout_takes_fractions_of_a_second_within_bounds(owner_client, timeout):
+    response = owner_client.post(
+        TASKS, {"kind": "sequential", "params": {"num": 1, "timeout": timeout}}, format="json"
+    )
+    assert response.status_code == 202, response.json()
+    assert response.json()["params"] == {"num": 1, "timeout": timeout}
 
 
 def test_queue_needs_a_login(anon_client):
