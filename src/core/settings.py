@@ -246,6 +246,9 @@ CODECHECK_MAX_BYTES = env.int("CODECHECK_MAX_BYTES", default=1024 * 1024)
 MAX_REQUEST_BYTES = env.int(
     "MAX_REQUEST_BYTES", default=max(IMAGE_MAX_BYTES, CODECHECK_MAX_BYTES) + 1024 * 1024
 )
+# Django's own limit on a body's data other than files (a JSON body whole): over it, the API
+# answers 413 (core.exceptions).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 CODECHECK_SWEEP_CRON = env.str("CODECHECK_SWEEP_CRON", default="* * * * *")
 CODECHECK_MAX_LINE_LENGTH = env.int("CODECHECK_MAX_LINE_LENGTH", default=79)
 # Unset, both leave flake8's defaults alone: its own selection and extend-ignore list, and no
@@ -264,6 +267,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Ours first: DRF's JSON parser has no size bound and lets a RecursionError out (a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("PAGE_SIZE", default=20),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -6,11 +6,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.exceptions import ApplicationError
+from core.parsers import JSONParser
 from images import selectors, services
 from images.cache import image_cache_get_or_build
 from images.filters import ImageFilter
