@@ -40,6 +40,9 @@ class SecondsField(serializers.FloatField):
         kwargs.setdefault("help_text", f"Seconds, 0 to {MAX_SECONDS}; fractions allowed.")
         super().__init__(**kwargs)
 
+    def to_representation(self, value: Any) -> int | float:
+        return value if isinstance(value, int) else float(value)
+
     def to_internal_value(self, data: Any) -> int | float:
         if isinstance(data, bool):
             self.fail("invalid")

@@ -40,7 +40,7 @@ def test_tasks_are_numbered_in_submission_order_over_all_users(owner_client, oth
 def test_queue_lists_the_callers_tasks_in_lane_order_with_positions_over_everyone(owner_client, other_client):
     mine_1 = submit(owner_client, num=10, timeout=5)
     submit(other_client, num=20)
-    mine_2 = submit(owner_client, num=30, timeout=7)
+    mine_2 = submit(owner_client, num=30, timeout=7.5)
 
     response = owner_client.get(QUEUE)
     assert response.status_code == 200
@@ -51,7 +51,7 @@ def test_queue_lists_the_callers_tasks_in_lane_order_with_positions_over_everyon
         (mine_2["id"], 3, 3),
     ]
     entry = body["results"][1]
-    assert entry["num"] == 30 and entry["timeout"] == 7 and entry["status"] == "queued"
+    assert entry["num"] == 30 and entry["timeout"] == 7.5 and entry["status"] == "queued"
     assert set(entry) == {"id", "number", "position", "status", "num", "timeout", "created_at", "started_at"}
 
     other = other_client.get(QUEUE).json()["results"]
