@@ -52,17 +52,23 @@ class _Collector(BaseFormatter):
 def flake8_command_options() -> list[str]:
     """The options every check runs with, as `flake8` command-line arguments.
 
-    The in-process checker is built from these same arguments (see _style_guide), so the
-    command given them reports exactly what a check does (tests and the benchmark rely on it).
+    The in-process checker is built from these same arguments (see _style_guide). Left at
+    their defaults, the settings add nothing to flake8's own defaults, so a check reports
+    exactly what a plain `flake8 FILE` does (tests and the benchmark compare against it).
+    An explicit `--select` would switch off flake8's default extend-ignore list (E226, W503,
+    W504, ...), so it is passed only when CODECHECK_SELECT is set.
     """
-    return [
+    options = [
         "--isolated",  # the project's settings, never a config file lying around
-        f"--select={','.join(settings.CODECHECK_SELECT)}",
         # A file that does not parse never passes, whatever codes are selected.
         "--extend-select=E999",
         f"--max-line-length={settings.CODECHECK_MAX_LINE_LENGTH}",
-        f"--max-complexity={settings.CODECHECK_MAX_COMPLEXITY}",
     ]
+    if settings.CODECHECK_SELECT:
+        options.append(f"--select={','.join(settings.CODECHECK_SELECT)}")
+    if settings.CODECHECK_MAX_COMPLEXITY is not None:
+        options.append(f"--max-complexity={settings.CODECHECK_MAX_COMPLEXITY}")
+    return options
 
 
 _local = threading.local()

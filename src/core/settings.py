@@ -246,10 +246,15 @@ CODECHECK_MAX_BYTES = env.int("CODECHECK_MAX_BYTES", default=1024 * 1024)
 MAX_REQUEST_BYTES = env.int(
     "MAX_REQUEST_BYTES", default=max(IMAGE_MAX_BYTES, CODECHECK_MAX_BYTES) + 1024 * 1024
 )
+# Django's own limit on a body's data other than files (a JSON body whole): over it, the API
+# answers 413 (core.exceptions).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 CODECHECK_SWEEP_CRON = env.str("CODECHECK_SWEEP_CRON", default="* * * * *")
 CODECHECK_MAX_LINE_LENGTH = env.int("CODECHECK_MAX_LINE_LENGTH", default=79)
-CODECHECK_SELECT = env.list("CODECHECK_SELECT", default=["E", "F", "W", "C90"])
-CODECHECK_MAX_COMPLEXITY = env.int("CODECHECK_MAX_COMPLEXITY", default=10)
+# Unset, both leave flake8's defaults alone: its own selection and extend-ignore list, and no
+# complexity check (C901 only once a maximum is set).
+CODECHECK_SELECT = env.list("CODECHECK_SELECT", default=[])
+CODECHECK_MAX_COMPLEXITY = env.int("CODECHECK_MAX_COMPLEXITY", default=None)
 # A check stores how many issues flake8 found and the first CODECHECK_MAX_ISSUES of them; the
 # report mail lists the first CODECHECK_MAIL_ISSUES and links to the file's page for the rest.
 CODECHECK_MAX_ISSUES = env.int("CODECHECK_MAX_ISSUES", default=1000)
@@ -269,7 +274,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # One content type per operation: JSON, except where a view says multipart (the uploads).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Ours: DRF's JSON parser has no depth bound and lets a RecursionError out (a 500).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("PAGE_SIZE", default=20),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -61,7 +61,8 @@ class Image(models.Model):
     )
 
     class Meta:
-        ordering = ["-uploaded_at"]
+        # The id breaks ties between equal timestamps, so pages never repeat or skip a row.
+        ordering = ["-uploaded_at", "-id"]
         indexes = [models.Index(fields=["owner", "-uploaded_at"], name="image_owner_uploaded_idx")]
 
     def __str__(self) -> str:

@@ -6,11 +6,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.exceptions import ApplicationError
+from core.parsers import JSONParser
 from core.schema import error_response
 from images import examples, selectors, services
 from images.cache import image_cache_get_or_build

@@ -23,7 +23,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -65,17 +65,35 @@ def lane_position(*, task: Task) -> int | None:
     return 1 + lane_tasks(lane=task.kind).filter(number__lt=task.number).count()
 
 
-def lane_with_positions(queryset: QuerySet[Task], *, lane: str) -> QuerySet[Task]:
-    """Annotate `position` on tasks of the lane, in one query whatever the page size."""
+def lane_position_expression() -> Case:
+    """`position` as a query expression: one query for a whole page of tasks of any kinds.
+
+    1 + the unfinished tasks of the same lane with a lower number, for a task in a lane;
+    NULL for every other task (finished ones, and kinds without a lane, which have no number).
+    """
     ahead = (
-        lane_tasks(lane=lane)
-        .filter(number__lt=OuterRef("number"))
+        Task.objects.filter(
+            kind=OuterRef("kind"), status__in=UNFINISHED, number__isnull=False, number__lt=OuterRef("number")
+        )
         .order_by()
         .values("kind")
         .annotate(n=Count("id"))
         .values("n")
     )
-    return queryset.annotate(position=Coalesce(Subquery(ahead), Value(0)) + 1).order_by("number")
+    return Case(
+        When(
+            number__isnull=False,
+            status__in=UNFINISHED,
+            then=Coalesce(Subquery(ahead), Value(0)) + 1,
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def lane_with_positions(queryset: QuerySet[Task]) -> QuerySet[Task]:
+    """Annotate `position` on tasks of a lane, in one query whatever the page size, in lane order."""
+    return queryset.annotate(position=lane_position_expression()).order_by("number")
 
 
 @transaction.atomic

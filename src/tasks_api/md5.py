@@ -8,7 +8,6 @@ address checks and redirects, is tasks_api.urlfetch.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,7 +27,7 @@ from tasks_api.services import (
     failure_reason,
     task_set_progress,
 )
-from tasks_api.urlfetch import is_public_address, open_url
+from tasks_api.urlfetch import open_url, resolve_checked
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +42,12 @@ class Md5ParamsSerializer(ParamsSerializer):
         parts = urlsplit(value)
         if parts.scheme.lower() not in {"http", "https"}:
             raise serializers.ValidationError("Only http and https URLs are accepted.")
-        # A literal address can be refused now; host names are resolved and checked by the worker.
+        # Resolved and checked now, so a refused host is a 400 at once; the worker resolves
+        # and checks again before it connects (the answer may have changed since).
         try:
-            literal = ipaddress.ip_address(parts.hostname or "")
-        except ValueError:
-            return value
-        if not settings.MD5_ALLOW_PRIVATE and not is_public_address(str(literal)):
-            raise serializers.ValidationError(
-                "Private, loopback, link-local and reserved addresses are refused."
-            )
+            resolve_checked(value)
+        except (PermanentTaskError, TransientTaskError) as exc:
+            raise serializers.ValidationError(str(exc)) from exc
         return value
 
 

@@ -58,7 +58,8 @@ class Task(models.Model):
     number = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
-        ordering = ["-created_at"]
+        # The id breaks ties between equal timestamps, so pages never repeat or skip a row.
+        ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="task_owner_created_idx"),
             models.Index(fields=["kind", "status"], name="task_kind_status_idx"),

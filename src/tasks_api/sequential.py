@@ -32,12 +32,11 @@ from tasks_api.lane import (
     lane_wake_head,
 )
 from tasks_api.models import Task
-from tasks_api.params import ParamsSerializer
+from tasks_api.params import ParamsSerializer, SecondsField
 from tasks_api.runs import raise_if_stopped
 from tasks_api.services import Outcome, task_execute, task_set_progress
 
 KIND = "sequential"
-MAX_TIMEOUT_SECONDS = 3600
 MAX_SAFE_INTEGER = 2**53 - 1
 # A waiting task asks again after SEQUENTIAL_POLL_SECONDS times its position, at most this many.
 MAX_POLL_FACTOR = 30
@@ -50,9 +49,7 @@ class SequentialParamsSerializer(ParamsSerializer):
         max_value=MAX_SAFE_INTEGER,
         help_text="An integer (within ±2^53 - 1); the result gives it back.",
     )
-    timeout = serializers.IntegerField(
-        min_value=0, max_value=MAX_TIMEOUT_SECONDS, help_text="Seconds to wait, 0 to 3600."
-    )
+    timeout = SecondsField(help_text="Seconds to wait, 0 to 3600; fractions allowed.")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from tasks_api import registry
 from tasks_api.models import Task, TaskStatus
+from tasks_api.params import SecondsField
 
 
 class AttemptSerializer(serializers.Serializer):
@@ -56,6 +57,8 @@ class TaskSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_position(self, task: Task) -> int | None:
+        if hasattr(task, "position"):  # annotated by the list's query (selectors.task_list)
+            return task.position
         hook = registry.get(task.kind).position if not task.is_finished else None
         return hook(task) if hook else None
 
@@ -111,7 +114,7 @@ class LaneEntrySerializer(serializers.ModelSerializer):
     number = serializers.IntegerField(help_text="The task's place in the lane's whole history.")
     position = serializers.IntegerField(help_text="1 = running or next, counted over every user's tasks.")
     num = serializers.IntegerField(source="params.num")
-    timeout = serializers.IntegerField(source="params.timeout", help_text="Seconds it waits.")
+    timeout = SecondsField(source="params.timeout", help_text="Seconds it waits.")
 
     class Meta:
         model = Task

@@ -8,18 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from rest_framework import serializers
 
 from tasks_api.models import Task
-from tasks_api.params import ParamsSerializer
+from tasks_api.params import ParamsSerializer, SecondsField
 from tasks_api.runs import raise_if_stopped
 from tasks_api.services import Outcome, task_set_progress
 
-MAX_SLEEP_SECONDS = 3600
-
 
 class SleepParamsSerializer(ParamsSerializer):
-    seconds = serializers.IntegerField(min_value=0, max_value=MAX_SLEEP_SECONDS)
+    seconds = SecondsField()
 
 
 def sleep_run(task: Task) -> dict[str, Any] | Outcome:

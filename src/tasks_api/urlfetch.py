@@ -107,7 +107,12 @@ def check_url_shape(url: str) -> tuple[str, str, int]:
     return parts.scheme, host, port
 
 
-def resolve_target(url: str) -> Target:
+def resolve_checked(url: str) -> tuple[str, str, int, list[str]]:
+    """Scheme, host, port and the addresses the host resolves to, every one of them checked.
+
+    Used at submit (so a refused URL is a 400 at once) and again by the worker before each
+    request, which then connects to a checked address (see resolve_target).
+    """
     scheme, host, port = check_url_shape(url)
     try:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -120,8 +125,14 @@ def resolve_target(url: str) -> Target:
     # resolve to inside the network the worker runs in.
     if not settings.MD5_ALLOW_PRIVATE and not all(is_public_address(a) for a in addresses):
         raise PermanentTaskError(
-            f"Refused: {host} resolves to a private, loopback, link-local or reserved address."
+            f"Refused: {host} resolves to a private, loopback, link-local or reserved address "
+            "(a private deployment allows these with MD5_ALLOW_PRIVATE=1)."
         )
+    return scheme, host, port, addresses
+
+
+def resolve_target(url: str) -> Target:
+    scheme, host, port, addresses = resolve_checked(url)
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme=scheme, host=host, port=port, ip=addresses[0], path=path)

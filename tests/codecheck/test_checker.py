@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from codecheck.checker import check_source, flake8_command_options
+from codecheck.checker import check_source
 from tests.codecheck.sources import DIRTY, SYNTAX_ERROR
 
 MIXED = (
@@ -21,35 +21,45 @@ MIXED = (
 )
 
 
+# flake8's default extend-ignore list covers both sides of a line break at an operator
+# (W503 before it, W504 after it: they contradict each other) and E226 (`a*2`).
+BINARY_OPERATORS = (
+    "a = 1\nb = 2\nx = a*2\nbefore = (a\n          + b)\nafter = (a +\n         b)\ny = undefined\n"
+)
+
+
 def flake8_command(source: str, tmp_path) -> list[tuple[int, int, str, str]]:
-    """What `flake8 --isolated` with the project's options prints for `source`."""
+    """What a plain `flake8 FILE` prints for `source`: no options, flake8's own defaults.
+
+    It runs in an empty directory, so no configuration file can be found.
+    """
     path = tmp_path / "mod.py"
     path.write_text(source)
     out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flake8",
-            *flake8_command_options(),
-            "--format=%(row)d\t%(col)d\t%(code)s\t%(text)s",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-m", "flake8", path.name], cwd=tmp_path, capture_output=True, text=True, check=False
     ).stdout
-    return sorted(
-        tuple(int(f) if n < 2 else f for n, f in enumerate(line.split("\t"))) for line in out.splitlines()
-    )
+    issues = []
+    for line in out.splitlines():
+        _, row, column, rest = line.split(":", 3)
+        code, message = rest.strip().split(" ", 1)
+        issues.append((int(row), int(column), code, message))
+    return sorted(issues)
 
 
 @pytest.mark.parametrize(
-    "source", [DIRTY, MIXED, SYNTAX_ERROR, "x = 1"], ids=["dirty", "mixed", "syntax", "no-eol"]
+    "source",
+    [DIRTY, MIXED, SYNTAX_ERROR, "x = 1", BINARY_OPERATORS],
+    ids=["dirty", "mixed", "syntax", "no-eol", "binary-operators"],
 )
-def test_issues_match_the_flake8_command(source, tmp_path):
+def test_issues_match_the_plain_flake8_command(source, tmp_path):
     expected = flake8_command(source, tmp_path)
     assert expected, "the sample must have issues for the comparison to mean anything"
     assert [(i.line, i.column, i.code, i.message) for i in check_source(source)] == expected
+
+
+def test_flake8_default_extend_ignore_list_is_kept():
+    assert [i.code for i in check_source("a = 1\nx = a*2\n")] == []
+    assert [(i.line, i.code) for i in check_source(BINARY_OPERATORS)] == [(8, "F821")]
 
 
 def test_syntax_error_is_an_e999_result():
@@ -117,9 +127,11 @@ def test_a_byte_order_mark_is_not_part_of_the_matched_line_text():
     assert [i.text for i in with_bom] == [i.text for i in without] == ["import os"]
 
 
-def test_complexity_over_the_setting_is_c901(settings):
+def test_complexity_is_checked_only_when_a_maximum_is_set(settings, tmp_path):
     branches = "".join(f"    if x == {n}:\n        return {n}\n" for n in range(12))
     source = f"def f(x):\n{branches}    return -1\n"
+    assert check_source(source) == [] == flake8_command(source, tmp_path)
+    settings.CODECHECK_MAX_COMPLEXITY = 10
     assert [i.code for i in check_source(source)] == ["C901"]
     settings.CODECHECK_MAX_COMPLEXITY = 20
     assert check_source(source) == []

@@ -40,7 +40,7 @@ def test_tasks_are_numbered_in_submission_order_over_all_users(owner_client, oth
 def test_queue_lists_the_callers_tasks_in_lane_order_with_positions_over_everyone(owner_client, other_client):
     mine_1 = submit(owner_client, num=10, timeout=5)
     submit(other_client, num=20)
-    mine_2 = submit(owner_client, num=30, timeout=7)
+    mine_2 = submit(owner_client, num=30, timeout=7.5)
 
     response = owner_client.get(QUEUE)
     assert response.status_code == 200
@@ -51,7 +51,7 @@ def test_queue_lists_the_callers_tasks_in_lane_order_with_positions_over_everyon
         (mine_2["id"], 3, 3),
     ]
     entry = body["results"][1]
-    assert entry["num"] == 30 and entry["timeout"] == 7 and entry["status"] == "queued"
+    assert entry["num"] == 30 and entry["timeout"] == 7.5 and entry["status"] == "queued"
     assert set(entry) == {"id", "number", "position", "status", "num", "timeout", "created_at", "started_at"}
 
     other = other_client.get(QUEUE).json()["results"]
@@ -84,6 +84,11 @@ def test_finished_tasks_leave_the_queue_and_are_listed_by_status(owner_client):
     [
         ({"num": 1, "timeout": 3601}, "timeout"),
         ({"num": 1, "timeout": -1}, "timeout"),
+        ({"num": 1, "timeout": 3600.01}, "timeout"),
+        ({"num": 1, "timeout": -0.3}, "timeout"),
+        ({"num": 1, "timeout": False}, "timeout"),
+        ({"num": 1, "timeout": "inf"}, "timeout"),
+        ({"num": 1.5, "timeout": 1}, "num"),
         ({"timeout": 1}, "num"),
         ({"num": "one", "timeout": 1}, "num"),
         ({"num": 1}, "timeout"),
@@ -98,6 +103,15 @@ def test_bad_params_are_a_400_and_use_no_number(owner_client, params, field):
     assert field in response.json()["params"]
     assert not Task.objects.exists()
     assert not Lane.objects.filter(last_number__gt=0).exists()
+
+
+@pytest.mark.parametrize("timeout", [0, 0.3, 3600, 0.001])
+def test_timeout_takes_fractions_of_a_second_within_bounds(owner_client, timeout):
+    response = owner_client.post(
+        TASKS, {"kind": "sequential", "params": {"num": 1, "timeout": timeout}}, format="json"
+    )
+    assert response.status_code == 202, response.json()
+    assert response.json()["params"] == {"num": 1, "timeout": timeout}
 
 
 def test_queue_needs_a_login(anon_client):

@@ -15,7 +15,7 @@ TASKS = "/api/tasks/"
 QUEUE = "/api/tasks/queue/"
 
 
-def submit(client, *, num: int, timeout: int) -> str:
+def submit(client, *, num: int, timeout: float) -> str:
     response = client.post(
         TASKS, {"kind": "sequential", "params": {"num": num, "timeout": timeout}}, format="json"
     )
@@ -39,7 +39,7 @@ def test_lane_runs_one_at_a_time_in_submission_order_over_two_processes(
     start_worker, owner_client, other_client
 ):
     start_worker(processes=2, threads=3)
-    timeouts = [2, 0, 1, 2, 0, 1]
+    timeouts = [2, 0, 0.3, 2, 0, 1.5]
     clients = [owner_client, other_client]
     task_ids = [submit(clients[n % 2], num=100 + n, timeout=t) for n, t in enumerate(timeouts)]
 

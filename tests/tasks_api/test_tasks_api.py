@@ -60,6 +60,11 @@ def test_create_answers_202_with_location_and_queued_task(
         ({"kind": "sleep", "params": {"seconds": -1}}, "params"),
         ({"kind": "sleep", "params": {"seconds": 3601}}, "params"),
         ({"kind": "sleep", "params": {"seconds": "soon"}}, "params"),
+        ({"kind": "sleep", "params": {"seconds": -0.1}}, "params"),
+        ({"kind": "sleep", "params": {"seconds": 3600.5}}, "params"),
+        ({"kind": "sleep", "params": {"seconds": True}}, "params"),
+        ({"kind": "sleep", "params": {"seconds": "nan"}}, "params"),
+        ({"kind": "sleep", "params": {"seconds": "-inf"}}, "params"),
         ({"kind": "sleep", "params": {}}, "params"),
         ({"kind": "sleep", "params": {"seconds": 1, "extra": True}}, "params"),
         ({"kind": "sleep", "params": [1]}, "params"),
@@ -70,6 +75,11 @@ def test_create_answers_202_with_location_and_queued_task(
         "negative",
         "too-long",
         "not-a-number",
+        "negative-fraction",
+        "over-by-a-fraction",
+        "boolean",
+        "nan",
+        "infinite",
         "missing",
         "unknown-param",
         "not-an-object",
@@ -80,6 +90,14 @@ def test_bad_input_is_400_and_creates_no_row(owner_client, body, field):
     assert response.status_code == 400
     assert field in response.json()
     assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize("seconds", [0, 0.3, 2.5, 3600, 3599.75])
+def test_sleep_takes_any_number_of_seconds_within_bounds(owner_client, seconds):
+    response = submit(owner_client, params={"seconds": seconds})
+    assert response.status_code == 202, response.json()
+    assert response.json()["params"] == {"seconds": seconds}
+    assert Task.objects.get().params == {"seconds": seconds}
 
 
 @pytest.mark.parametrize(

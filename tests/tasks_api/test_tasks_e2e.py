@@ -35,6 +35,14 @@ def test_sleep_task_goes_queued_running_succeeded(worker, owner_client):
     assert row.deliveries == 1
 
 
+def test_a_fractional_sleep_runs_and_echoes_its_seconds(worker, owner_client):
+    response = owner_client.post("/api/tasks/", {"kind": "sleep", "params": {"seconds": 0.3}}, format="json")
+    assert response.status_code == 202, response.json()
+    task_id = response.json()["id"]
+    done = wait_for(lambda: (t := poll(owner_client, task_id))["status"] == "succeeded" and t, what="success")
+    assert done["result"] == {"slept": 0.3}
+
+
 def test_cancelled_task_never_runs(worker, owner_client):
     # The message goes out when the outer transaction commits, after the cancel: the worker
     # then receives a message for a task that is already cancelled.
