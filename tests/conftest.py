@@ -166,7 +166,16 @@ def start_web(request) -> Iterator[Callable[..., str]]:
         log_path = ARTIFACTS / f"web-{request.node.name}-{len(started) + 1}.log".replace("/", "_")
         log_path.parent.mkdir(parents=True, exist_ok=True)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "core.asgi:application", "--app-dir", "src", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "core.asgi:application",
+                "--app-dir",
+                "src",
+                "--port",
+                str(port),
+            ],
             cwd=ROOT,
             env={
                 **os.environ,

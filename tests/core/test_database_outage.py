@@ -35,7 +35,9 @@ def api_calls(base: str, headers: dict[str, str], email: str) -> dict[str, reque
         "POST /api/tasks/": call(
             "POST", "/api/tasks/", headers=headers, json={"kind": "sleep", "params": {"seconds": 1}}
         ),
-        "POST /api/auth/token/": call("POST", "/api/auth/token/", json={"email": email, "password": PASSWORD}),
+        "POST /api/auth/token/": call(
+            "POST", "/api/auth/token/", json={"email": email, "password": PASSWORD}
+        ),
     }
 
 
