@@ -61,8 +61,10 @@ def test_the_scheduler_logs_a_send_the_broker_refused_and_sends_the_next_one(bro
     )
     try:
         failed = wait_for(
-            lambda: [r for r in records(log_path) if r["message"].startswith("could not send")]
-            or scheduler.poll() is not None,
+            lambda: (
+                [r for r in records(log_path) if r["message"].startswith("could not send")]
+                or scheduler.poll() is not None
+            ),
             timeout=60,
             what="the scheduler's first send to fail",
         )
@@ -71,8 +73,10 @@ def test_the_scheduler_logs_a_send_the_broker_refused_and_sends_the_next_one(bro
 
         broker_proxy.restore()
         sent = wait_for(
-            lambda: [r for r in records(log_path) if r["message"].startswith("scheduled ")]
-            or scheduler.poll() is not None,
+            lambda: (
+                [r for r in records(log_path) if r["message"].startswith("scheduled ")]
+                or scheduler.poll() is not None
+            ),
             timeout=100,
             what="the scheduler's next send",
         )
