@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from email import message_from_bytes
 from email import policy as email_policy
@@ -19,13 +21,17 @@ from urllib.parse import quote
 
 import dramatiq
 import pytest
+import requests
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
+from core import health
 from core.models import User
-from tests.helpers import PASSWORD, WorkerProcess, client_for, spawn_worker
+from tests.faultproxy import FaultProxy
+from tests.helpers import PASSWORD, WorkerProcess, client_for, spawn_worker, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 # TEST_ARTIFACTS: a directory of one's own when several runs share a checkout (worker logs).
@@ -63,6 +69,7 @@ def _static_root() -> None:
 def _fast_and_clean(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # throttle counters and cached reads must not leak between tests
+    health.forget_probes()  # nor a readiness answer given under another test's outage
 
 
 @pytest.fixture
@@ -114,6 +121,89 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def db_proxy(transactional_db) -> Iterator[FaultProxy]:
+    """A fault proxy to PostgreSQL that this process's database connection goes through.
+
+    `db_proxy.url` is the test database's URL through it, for a spawned process's
+    DATABASE_URL. Transactional: a test's wrapping transaction could not outlive a cut.
+    """
+    if not SERVICES_UP:
+        pytest.skip("needs PostgreSQL")
+    proxy = FaultProxy.for_url(worker_database_url())
+    direct = {key: connection.settings_dict[key] for key in ("HOST", "PORT")}
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(proxy.port))
+    yield proxy
+    connection.close()
+    connection.settings_dict.update(direct)
+    proxy.close()
+
+
+@pytest.fixture
+def broker_proxy() -> Iterator[FaultProxy]:
+    """A fault proxy to RabbitMQ; `broker_proxy.url` is RABBITMQ_URL through it."""
+    if not SERVICES_UP:
+        pytest.skip("needs RabbitMQ")
+    proxy = FaultProxy.for_url(settings.RABBITMQ_URL)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def start_web(request) -> Iterator[Callable[..., str]]:
+    """Start the web server (uvicorn, as the Procfile runs it) for one test; returns its base URL.
+
+    `env` is laid over this process's environment: pass a fault proxy's `url` as
+    DATABASE_URL or RABBITMQ_URL to put the proxy between the web process and the service.
+    """
+    started: list[subprocess.Popen] = []
+
+    def start(env: dict[str, str] | None = None) -> str:
+        port = free_port()
+        log_path = ARTIFACTS / f"web-{request.node.name}-{len(started) + 1}.log".replace("/", "_")
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "core.asgi:application",
+                "--app-dir",
+                "src",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DATABASE_URL": worker_database_url(),
+                # The hasher the tests' users are made with (_fast_and_clean), so they can log in.
+                "PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher",
+                **(env or {}),
+            },
+            stdout=log_path.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        started.append(proc)
+        base = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            try:
+                return requests.get(f"{base}/healthz", timeout=1).ok
+            except requests.ConnectionError:
+                return proc.poll() is not None
+
+        wait_for(up, timeout=60, what="the web server to answer")
+        assert proc.poll() is None, log_path.read_text()
+        return base
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 class SmtpSink:

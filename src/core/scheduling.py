@@ -1,8 +1,10 @@
-"""Periodic actors: finding them, and a scheduler loop that runs in a thread.
+"""Periodic actors: finding them, and the scheduler loop that sends each on its cron.
 
-The standalone scheduler (`manage.py runscheduler`) is periodiq's own, which needs the
-main thread for its SIGALRM timer. The embedded server runs this loop in a thread instead,
-with periodiq's cron specs and the same `scheduled_at` option periodiq sends.
+One loop for both: the embedded server runs it in a thread, `manage.py runscheduler` in its
+main thread. It reads periodiq's cron specs and sends the `scheduled_at` option periodiq's
+middleware expects, but unlike periodiq's own scheduler it survives a broker that is away
+at a cron minute: the send is logged as failed and the loop goes on to the next due time
+(every periodic job here is a sweep that the next run catches up on).
 """
 
 from __future__ import annotations
@@ -34,9 +36,18 @@ class SchedulerThread(threading.Thread):
                 return
             for actor in self.actors:
                 if actor.options["periodic"].validate(due):
-                    logger.info("scheduling %s", actor.actor_name, extra={"scheduled_at": str(due)})
-                    actor.send_with_options(scheduled_at=str(due))
+                    self.send(actor, due)
             now = due
+
+    @staticmethod
+    def send(actor: dramatiq.Actor, due: pendulum.DateTime) -> None:
+        extra = {"actor": actor.actor_name, "scheduled_at": str(due)}
+        try:
+            actor.send_with_options(scheduled_at=str(due))
+        except Exception:  # the broker is away (its bounded timeouts ended the send)
+            logger.exception("could not send %s; it runs at its next time", actor.actor_name, extra=extra)
+        else:
+            logger.info("scheduled %s", actor.actor_name, extra=extra)
 
     def stop(self) -> None:
         self.stopping.set()

@@ -14,6 +14,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from core.amqp import amqp_url_with_defaults
+
 SRC_DIR = Path(__file__).resolve().parent.parent
 ROOT_DIR = SRC_DIR.parent
 VAR_DIR = ROOT_DIR / "var"
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +112,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # A database that accepts connections but never answers fails a request after this
+    # long (a 503, core.outage), instead of holding it for ever.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -169,6 +177,18 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Workhorse <noreply@l
 
 # --- Background work: Dramatiq over RabbitMQ (or in-process) ----------------
 RABBITMQ_URL = env.str("RABBITMQ_URL", default="")
+# Bounds on every wait for RabbitMQ, so that no send hangs for ever: opening the socket and
+# the whole handshake (connect), a broker that blocks publishers on a memory or disk alarm
+# (blocked), and a peer that stops answering mid-publish. Pika has no timeout on a confirm
+# itself: the heartbeat ends that wait, closing a connection that received nothing for
+# heartbeat + 5 s (checked every heartbeat + 5 s). Dramatiq then tries a fresh connection,
+# up to 6 times in all, before `send` raises.
+RABBITMQ_CONNECTION_PARAMS = {
+    "socket_timeout": env.float("RABBITMQ_CONNECT_TIMEOUT", default=5.0),
+    "stack_timeout": env.float("RABBITMQ_CONNECT_TIMEOUT", default=5.0),
+    "blocked_connection_timeout": env.float("RABBITMQ_BLOCKED_TIMEOUT", default=10.0),
+    "heartbeat": env.int("RABBITMQ_HEARTBEAT", default=10),
+}
 DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
@@ -184,7 +204,10 @@ DRAMATIQ_MIDDLEWARE = [
 if RABBITMQ_URL:
     DRAMATIQ_BROKER = {
         "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
-        "OPTIONS": {"url": RABBITMQ_URL, "confirm_delivery": True},
+        "OPTIONS": {
+            "url": amqp_url_with_defaults(RABBITMQ_URL, RABBITMQ_CONNECTION_PARAMS),
+            "confirm_delivery": True,
+        },
         "MIDDLEWARE": DRAMATIQ_MIDDLEWARE,
     }
 else:
@@ -196,6 +219,9 @@ else:
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 # Worker threads used by `manage.py serve` for the in-process worker.
 EMBEDDED_WORKER_THREADS = env.int("EMBEDDED_WORKER_THREADS", default=4)
+
+# How long `/readyz` keeps its answer before it probes the services again.
+READYZ_CACHE_SECONDS = env.float("READYZ_CACHE_SECONDS", default=5.0)
 
 TASK_RETENTION_DAYS = env.int("TASK_RETENTION_DAYS", default=30)
 TASK_PRUNE_CRON = env.str("TASK_PRUNE_CRON", default="17 3 * * *")

@@ -1,21 +1,13 @@
-"""The image-events listener run as its own process, and a TCP proxy to cut its connection."""
+"""The image-events listener run as its own process."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 from tests.helpers import ROOT, wait_for
-
-
-def _shutdown(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
 
 
 class ListenerProcess:
@@ -54,54 +46,3 @@ class ListenerProcess:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
-
-
-class TcpProxy:
-    """Forwards a local port to RabbitMQ; `cut()` drops every connection, as a broker restart does."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.sockets: list[socket.socket] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            with self.lock:
-                self.sockets += [client, upstream]
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
-
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (src, dst):
-                _shutdown(sock)
-
-    @property
-    def connections(self) -> int:
-        with self.lock:
-            return len(self.sockets) // 2
-
-    def cut(self) -> None:
-        with self.lock:
-            sockets, self.sockets = self.sockets, []
-        for sock in sockets:
-            _shutdown(sock)
-            sock.close()
-
-    def close(self) -> None:
-        self.server.close()
-        self.cut()
