@@ -23,6 +23,7 @@ SRC = ROOT / "src"
 FIRST_PARTY = {path.name for path in SRC.iterdir() if (path / "__init__.py").exists()}
 # Used by name in a setting, never imported by our code.
 USED_WITHOUT_IMPORT = {"psycopg2-binary": "Django's PostgreSQL backend imports psycopg2"}
+DOTTED = re.compile(r"[A-Za-z_]\w*(\.\w+)*")
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==(\S+)")
 
 
@@ -53,9 +54,12 @@ def src_references() -> tuple[frozenset[str], frozenset[str]]:
                 imported.update(alias.name.partition(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 imported.add(node.module.partition(".")[0])
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if re.fullmatch(r"[A-Za-z_]\w*(\.\w+)*", node.value):
-                    named.add(node.value.partition(".")[0])
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and DOTTED.fullmatch(node.value)
+            ):
+                named.add(node.value.partition(".")[0])
     third_party = imported - FIRST_PARTY - set(sys.stdlib_module_names) - {"__future__"}
     return frozenset(third_party), frozenset(named)
 
@@ -85,7 +89,9 @@ def pins(lock: str) -> dict[str, str]:
 def test_every_third_party_module_that_src_imports_is_a_declared_runtime_dependency():
     imported, _ = src_references()
     undeclared = {
-        module: sorted(distributions_of(module)) for module in imported if not distributions_of(module) & runtime().keys()
+        module: sorted(distributions_of(module))
+        for module in imported
+        if not distributions_of(module) & runtime().keys()
     }
     assert not undeclared, f"imported by src/ but not in [project].dependencies: {undeclared}"
 
@@ -113,4 +119,3 @@ def test_the_locks_pin_every_declared_dependency_within_its_range():
 def test_the_dev_lock_pins_the_runtime_set_at_the_same_versions():
     runtime_pins, dev_pins = pins("requirements.txt"), pins("requirements-dev.txt")
     assert {name: dev_pins.get(name) for name in runtime_pins} == runtime_pins
-
