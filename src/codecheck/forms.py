@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -13,8 +15,9 @@ class RegisterForm(forms.Form):
         label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("password") and data.get("password") != data.get("password_confirmation"):
             self.add_error("password_confirmation", "The two passwords differ.")
         return data

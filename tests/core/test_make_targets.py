@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from tests.conftest import ROOT
 
 MAKE = shutil.which("make")
@@ -61,3 +63,22 @@ def test_docker_config_without_any_compose_says_what_is_missing_and_how_to_get_i
     assert "neither the docker compose plugin nor the" in made.stderr
     assert "apt-get install docker-compose" in made.stderr
     assert "command not found" not in made.stderr and "unknown flag" not in made.stderr
+
+
+def test_the_pre_commit_hooks_run_what_make_lint_runs():
+    dry_run = subprocess.run(
+        [MAKE, "--no-print-directory", "-n", "VENV=.venv", "-o", ".venv/.installed", "lint"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lint = {line.removeprefix("DEBUG=1 ").removesuffix(" .") for line in dry_run.stdout.splitlines()}
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = {
+        hook["entry"].removeprefix("env DEBUG=1 ").replace(" --force-exclude", "")
+        for repo in config["repos"]
+        for hook in repo["hooks"]
+    }
+    assert lint and lint == hooks
