@@ -95,6 +95,8 @@ class Command(BaseCommand):
         server = AnnouncingServer(config, on_ready=lambda: self.announce(host, port))
         try:
             server.run()
+        except KeyboardInterrupt:  # Ctrl+C: uvicorn has shut down already (as uvicorn.run does)
+            pass
         finally:
             # Ctrl+C: running tasks see the shutdown within a second or so and put
             # themselves back; the next start runs them again.
