@@ -81,7 +81,7 @@ def drain_in_process_broker() -> None:
     if not isinstance(broker, StubBroker):
         return
     worker = dramatiq.Worker(broker, worker_threads=2)
-    worker.one_off = True  # no heartbeat or relay threads for a command that ends (tasks_api.heartbeat)
+    worker.one_off = True  # type: ignore[attr-defined]  # no heartbeat or relay threads for a command that ends (tasks_api.heartbeat)
     worker.start()
     try:
         # A message may send others (a check sends its mail), so go round until all are empty.

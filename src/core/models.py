@@ -45,7 +45,8 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    # Not Django's UserManager[User]: ours creates accounts by email, with no username.
+    objects = UserManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["email"]

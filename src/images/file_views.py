@@ -15,7 +15,8 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -38,7 +39,7 @@ def _unauthorized(detail: Any) -> JsonResponse:
 
 async def _authenticate(request: HttpRequest) -> User | None:
     """The user of a valid Bearer token, else of the session; AuthenticationFailed on a bad token."""
-    authenticated = await sync_to_async(JWTAuthentication().authenticate)(request)
+    authenticated: tuple[User, Any] | None = await sync_to_async(JWTAuthentication().authenticate)(request)
     if authenticated is not None:
         return authenticated[0]
     user = await request.auser()
@@ -68,7 +69,7 @@ def _rendition_choices(image: Image) -> list[str]:
 
 
 @require_safe
-async def image_file(request: HttpRequest, pk: UUID) -> HttpResponse:
+async def image_file(request: HttpRequest, pk: UUID) -> HttpResponseBase:
     try:
         user = await _authenticate(request)
     except AuthenticationFailed as exc:

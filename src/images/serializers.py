@@ -68,7 +68,9 @@ class RenditionSerializer(serializers.Serializer):
 class ImageSerializer(serializers.ModelSerializer):
     file_path = serializers.CharField(source="file.name", help_text="The original's path in storage.")
     resolution = serializers.CharField(help_text='"WxH", as displayed.')
-    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    tags: serializers.SlugRelatedField[Tag] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name"
+    )
     status = ImageStatusField(help_text="processing, then ready or failed (see error).")
     renditions = serializers.SerializerMethodField()
 

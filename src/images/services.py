@@ -112,9 +112,10 @@ def image_update(*, image: Image, name: str | None = None, tags: Sequence[str] |
     only the fields given are written: a tags-only change never writes back an old name,
     and an image deleted meanwhile is a 404 like any missing image.
     """
-    image = Image.objects.select_for_update().filter(id=image.id).first()
-    if image is None:
-        raise ApplicationError("Not found.", status_code=status.HTTP_404_NOT_FOUND)
+    try:
+        image = Image.objects.select_for_update().get(id=image.id)
+    except Image.DoesNotExist:
+        raise ApplicationError("Not found.", status_code=status.HTTP_404_NOT_FOUND) from None
     changed: dict[str, Any] = {}
     update_fields = ["updated_at"]
     if name is not None:

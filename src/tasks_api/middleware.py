@@ -48,7 +48,12 @@ class TaskRuntime(dramatiq.Middleware):
         self.threads = []
 
     def after_process_message(
-        self, broker: dramatiq.Broker, message: dramatiq.Message, *, result: Any = None, exception: Any = None
+        self,
+        broker: dramatiq.Broker,
+        message: dramatiq.MessageProxy,
+        *,
+        result: Any = None,
+        exception: Any = None,
     ) -> None:
         if exception is None or not message.failed or not message.args:
             return

@@ -53,7 +53,7 @@ class TaskSerializer(serializers.ModelSerializer):
         ]
         if task.status == TaskStatus.RUNNING and task.claim_token is not None:
             attempts.append({"started_at": task.claimed_at, "finished_at": None, "error": ""})
-        return AttemptSerializer(attempts, many=True).data
+        return AttemptSerializer(attempts, many=True).data  # type: ignore[return-value]  # a list: many=True
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_position(self, task: Task) -> int | None:

@@ -51,6 +51,6 @@ def test_sweep_command_mails_reports_before_it_exits(tmp_path):
     manage("shell", "-c", SETUP)
     sweep = manage("sweep_codecheck")
     assert "Queued a check of 1 file(s)." in sweep.stdout
-    assert "To: embedded@example.com" in sweep.stdout  # the console backend printed the mail
+    assert "To: embedded@example.com" in sweep.stderr  # the console backend logged the mail
     assert "report for style.py emailed to embedded@example.com" in sweep.stderr
     assert "RESULT failed True" in manage("shell", "-c", READ_BACK).stdout

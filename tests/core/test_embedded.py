@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -23,10 +24,9 @@ def embedded_server(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         MEDIA_ROOT=str(tmp_path / "media"),
         STATIC_ROOT=str(tmp_path / "static"),
-        LOG_FORMAT="plain",
     )
     manage = [sys.executable, "manage.py"]
-    # The same steps as `make run`.
+    # The same steps as `make run` (LOG_FORMAT left to its embedded default).
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     port = free_port()
@@ -47,6 +47,48 @@ def embedded_server(tmp_path):
     yield base
     proc.terminate()
     proc.wait(timeout=30)
+
+
+@pytest.fixture
+def serve_log(embedded_server, tmp_path) -> str:
+    """What `manage.py serve` printed up to now (stdout and stderr, as a terminal shows them)."""
+    return (tmp_path / "serve.log").read_text()
+
+
+def test_serve_prints_where_everything_is_once_it_answers(embedded_server, serve_log):
+    for line in (
+        f"Workhorse is ready on {embedded_server}/",
+        f"API docs  {embedded_server}/api/docs/",
+        f"Site      {embedded_server}/files/",
+        f"Admin     {embedded_server}/admin/",
+        "make superuser",
+    ):
+        assert line in serve_log
+    # Readable text, not JSON lines, on the embedded default.
+    assert "INFO    uvicorn.error: Uvicorn running on" in serve_log
+    assert '{"time"' not in serve_log
+    for url in (f"{embedded_server}/api/docs/", f"{embedded_server}/files/", f"{embedded_server}/admin/"):
+        assert requests.get(url, timeout=10).ok
+
+
+def test_serve_on_a_busy_port_says_how_to_pick_another(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in EMBEDDED_VARS}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", MEDIA_ROOT=str(tmp_path))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "manage.py", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"Port {port} on 127.0.0.1 is in use" in result.stderr
+    assert f"PORT={port + 1} make run" in result.stderr
 
 
 def test_serve_runs_a_task_with_in_process_broker_and_worker(embedded_server):

@@ -8,9 +8,12 @@ import sys
 
 from tests.conftest import ROOT
 
+# What decides between the embedded default and a deployment.
+DEPLOYMENT_VARS = ("DATABASE_URL", "RABBITMQ_URL", "REDIS_URL", "EMAIL_URL", "EMAIL_BACKEND", "LOG_FORMAT")
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+
+def manage(*args: str, unset: tuple[str, ...] = (), **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", *unset}}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -56,3 +59,34 @@ def test_https_deployments_pass_the_deploy_checks():
     plain = manage("check", "--deploy", "--fail-level", "WARNING", **secret)
     assert plain.returncode != 0
     assert "security.W004" in plain.stderr and "security.W012" in plain.stderr
+
+
+def setting(name: str, **env: str) -> str:
+    """A setting's value in a fresh process with only `env` configured."""
+    code = f"from django.conf import settings; print(settings.{name})"
+    result = manage("shell", "-v0", "-c", code, unset=DEPLOYMENT_VARS, SECRET_KEY="x" * 50, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_logs_are_text_on_the_embedded_default_and_json_once_deployed(tmp_path):
+    sqlite = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    assert setting("LOG_FORMAT") == "plain"
+    assert setting("LOG_FORMAT", DATABASE_URL=sqlite) == "plain"
+    assert setting("LOG_FORMAT", DATABASE_URL="postgres://u@127.0.0.1:1/db") == "json"
+    assert setting("LOG_FORMAT", RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F") == "json"
+    assert setting("LOG_FORMAT", DATABASE_URL="postgres://u@127.0.0.1:1/db", LOG_FORMAT="plain") == "plain"
+
+
+def test_an_unknown_log_format_fails_loudly():
+    result = manage("check", SECRET_KEY="x" * 50, LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT has a bad value: 'xml'" in result.stderr
+
+
+def test_the_embedded_default_logs_mails_instead_of_sending_them():
+    assert setting("EMAIL_BACKEND") == "core.mail.ConsoleEmailBackend"
+    assert (
+        setting("EMAIL_BACKEND", EMAIL_URL="smtp://127.0.0.1:1025")
+        == "django.core.mail.backends.smtp.EmailBackend"
+    )
