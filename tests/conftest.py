@@ -27,6 +27,9 @@ from rest_framework.test import APIClient
 from core.models import User
 from tests.helpers import PASSWORD, WorkerProcess, client_for, spawn_worker
 
+# The S3 server and per-test buckets (tests/s3.py).
+pytest_plugins = ["tests.s3"]
+
 ROOT = Path(__file__).resolve().parent.parent
 # TEST_ARTIFACTS: a directory of one's own when several runs share a checkout (worker logs).
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
