@@ -89,8 +89,10 @@ class Bucket:
             },
         }
 
-    def keys(self, prefix: str = "") -> list[str]:
-        pages = self.server.client().get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
+    def object_keys(self, prefix: str = "") -> list[str]:
+        pages = (
+            self.server.client().get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
+        )
         return sorted(entry["Key"] for page in pages for entry in page.get("Contents", ()))
 
     def read(self, key: str) -> bytes:
@@ -117,6 +119,6 @@ def s3_bucket(s3_server: S3Server, settings, tmp_path) -> Iterator[Bucket]:
     settings.S3_BUCKET = bucket.name
     settings.MEDIA_ROOT = tmp_path / "media"
     yield bucket
-    for key in bucket.keys():
+    for key in bucket.object_keys():
         client.delete_object(Bucket=bucket.name, Key=key)
     client.delete_bucket(Bucket=bucket.name)

@@ -25,15 +25,22 @@ class TaskRuntime(dramatiq.Middleware):
 
     def __init__(self) -> None:
         self.threads: list[Loop] = []
+        # `manage.py serve` runs a Worker per queue in one process: one runtime serves them
+        # all, its Worker row lists every pool's queues, and it stops with the last pool.
+        self.workers = 0
+        self.queues: list[str] = []
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if getattr(worker, "one_off", False):
             return  # a command draining the in-process broker (core.dispatch) runs no runtime
         from tasks_api.heartbeat import HeartbeatThread, RelayThread
 
+        self.workers += 1
+        self.queues[:] = sorted({*self.queues, *(worker.consumer_whitelist or broker.get_declared_queues())})
+        if self.threads:
+            return
         shutting_down.clear()
-        queues = sorted(worker.consumer_whitelist or broker.get_declared_queues())
-        self.threads = [HeartbeatThread(queues=queues), RelayThread()]
+        self.threads = [HeartbeatThread(queues=self.queues), RelayThread()]
         for thread in self.threads:
             thread.start()
 
@@ -41,6 +48,12 @@ class TaskRuntime(dramatiq.Middleware):
         shutting_down.set()
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if getattr(worker, "one_off", False):
+            return
+        self.workers -= 1
+        if self.workers:
+            return
+        self.queues = []
         for thread in self.threads:
             thread.stopping.set()
         for thread in self.threads:

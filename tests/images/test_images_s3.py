@@ -36,14 +36,14 @@ def test_upload_renditions_download_and_delete_all_go_through_the_bucket(
     assert response.status_code == 201, response.content
     image_id = response.json()["id"]
     original = f"images/{image_id}/original.jpg"
-    assert s3_bucket.keys() == [original]
+    assert s3_bucket.object_keys() == [original]
     assert s3_bucket.read(original) == CONTENT
 
     process(image_id)
     image = owner_client.get(f"/api/images/{image_id}/").json()
     assert image["status"] == "ready"
     paths = {r["name"]: r["path"] for r in Image.objects.get(id=image_id).renditions}
-    assert s3_bucket.keys() == sorted([original, *paths.values()])
+    assert s3_bucket.object_keys() == sorted([original, *paths.values()])
     for rendition in image["renditions"]:
         response, body = download(owner_client, image_id, rendition["name"])
         assert response.status_code == 200
@@ -56,10 +56,10 @@ def test_upload_renditions_download_and_delete_all_go_through_the_bucket(
 
     with django_capture_on_commit_callbacks() as after_commit:
         assert owner_client.delete(f"/api/images/{image_id}/").status_code == 204
-    assert len(s3_bucket.keys()) == 4  # nothing goes before the delete commits
+    assert len(s3_bucket.object_keys()) == 4  # nothing goes before the delete commits
     for callback in after_commit:
         callback()
-    assert s3_bucket.keys() == []
+    assert s3_bucket.object_keys() == []
     assert files_under(settings.MEDIA_ROOT) == []
 
 
@@ -110,4 +110,4 @@ def test_an_unreachable_object_store_is_a_storage_error_that_is_retried(owner_cl
     settings.STORAGES = reachable
     process(image_id, can_retry=True)
     assert Image.objects.get(id=image_id).status == "ready"
-    assert len(s3_bucket.keys(f"images/{image_id}/")) == 4
+    assert len(s3_bucket.object_keys(f"images/{image_id}/")) == 4

@@ -1,7 +1,9 @@
 """Serve the whole product from one process: web, Dramatiq worker threads and the scheduler.
 
 This is the embedded default (`make run`): with no RABBITMQ_URL the broker is in-process,
-so the workers must live in the same process as the web server that enqueues.
+so the workers must live in the same process as the web server that enqueues. Each queue
+gets a thread pool of its own, as separate `rundramatiq --queues` processes would: a flood
+of long sleeps then holds the sleep pool, never the threads that make image renditions.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import dramatiq
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from dramatiq.common import q_name
 
 from core.scheduling import SchedulerThread, periodic_actors
 from tasks_api.recovery import tasks_requeue_after_restart
@@ -25,17 +28,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--threads", type=int, default=settings.EMBEDDED_WORKER_THREADS)
+        parser.add_argument(
+            "--threads", type=int, default=settings.EMBEDDED_WORKER_THREADS, help="threads of each queue"
+        )
 
     def handle(self, *args, host: str, port: int, threads: int, **options) -> None:
         # The in-process broker lost its messages with the last process: queue every
         # unfinished task again, before the worker's relay starts sending.
         tasks_requeue_after_restart()
-        worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads)
+        broker = dramatiq.get_broker()
+        queues = sorted({q_name(name) for name in broker.get_declared_queues()})
+        workers = [dramatiq.Worker(broker, queues={queue}, worker_threads=threads) for queue in queues]
         scheduler = SchedulerThread(periodic_actors())
-        worker.start()
+        for worker in workers:
+            worker.start()
         scheduler.start()
-        self.stdout.write(f"Worker: {threads} threads. Scheduler: {len(scheduler.actors)} periodic actors.")
+        self.stdout.write(
+            f"Workers: {threads} threads for each queue ({', '.join(queues)}). "
+            f"Scheduler: {len(scheduler.actors)} periodic actors."
+        )
         try:
             uvicorn.run("core.asgi:application", host=host, port=port, lifespan="off", log_level="info")
         finally:
@@ -43,4 +54,6 @@ class Command(BaseCommand):
             # themselves back; the next start runs them again.
             self.stdout.write("Stopping: running tasks go back to the queue for the next start.")
             scheduler.stop()
-            worker.stop(timeout=SHUTDOWN_TIMEOUT_MS)
+            # The first pool's shutdown flags every running task to stop, so the rest are quick.
+            for worker in workers:
+                worker.stop(timeout=SHUTDOWN_TIMEOUT_MS)
