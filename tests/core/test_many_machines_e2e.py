@@ -122,7 +122,7 @@ def test_a_worker_per_queue_keeps_images_moving_under_a_flood_of_sleeps(
 ):
     sleeper = start_worker(threads=1, queues=["sleep"], env=s3_bucket.env)
     imager = start_worker(threads=1, queues=["images"], env=s3_bucket.env)
-    flood = [submit(owner_client, "sleep", {"seconds": 30}) for _ in range(5)]
+    flood = [submit(owner_client, "sleep", {"seconds": 20}) for _ in range(5)]
     wait_for(lambda: "sleep" in started_kinds(sleeper), what="the sleep worker to start a sleep")
 
     image = image_ready(owner_client, upload_image(owner_client, make_image("JPEG", (640, 480))))
