@@ -9,7 +9,7 @@ downloads answer 404 for a missing file) the same whichever storage is configure
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -32,6 +32,26 @@ def object_store_errors(name: str) -> Iterator[None]:
         raise OSError(f"Object store error on {name!r}: {exc}") from exc
     except BotoCoreError as exc:
         raise OSError(f"Object store unreachable for {name!r}: {exc}") from exc
+
+
+class FileChunks(Iterator[bytes]):
+    """A stored file's bytes, `chunk_size` at a time; close() closes the file, even unread.
+
+    (A generator would not: closing one that never started skips its `finally`.)
+    """
+
+    def __init__(self, *, read: Callable[[int], bytes], close: Callable[[], None], chunk_size: int) -> None:
+        self._read, self._close, self._chunk_size = read, close, chunk_size
+
+    def __next__(self) -> bytes:
+        chunk = self._read(self._chunk_size)
+        if not chunk:
+            self.close()
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        self._close()
 
 
 class BucketFile(S3File):
@@ -71,18 +91,15 @@ class BucketStorage(S3Storage):
         with object_store_errors(name):
             return super().size(name)
 
-    def stream(self, name: str, *, chunk_size: int) -> tuple[int, Iterator[bytes]]:
+    def stream(self, name: str, *, chunk_size: int) -> tuple[int, FileChunks]:
         """The object's size and its bytes as they arrive from one GET, never all in memory."""
         key = self._normalize_name(clean_name(name))
         with object_store_errors(name):
             response = self.connection.meta.client.get_object(Bucket=self.bucket_name, Key=key)
         body = response["Body"]
 
-        def chunks() -> Iterator[bytes]:
-            try:
-                with object_store_errors(name):
-                    yield from body.iter_chunks(chunk_size)
-            finally:
-                body.close()
+        def read(size: int) -> bytes:
+            with object_store_errors(name):
+                return body.read(size)
 
-        return response["ContentLength"], chunks()
+        return response["ContentLength"], FileChunks(read=read, close=body.close, chunk_size=chunk_size)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
 from contextlib import suppress
 from uuid import UUID
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from core.storage import BucketStorage
+from core.storage import BucketStorage, FileChunks
 from images.models import image_directory
 
 logger = logging.getLogger(__name__)
@@ -40,22 +39,16 @@ def image_files_delete(*, image_id: UUID | str) -> None:
     logger.info("image files deleted", extra={"image_id": str(image_id), "files": len(files)})
 
 
-def image_file_stream(*, name: str, chunk_size: int) -> tuple[int, Iterator[bytes]]:
+def image_file_stream(*, name: str, chunk_size: int) -> tuple[int, FileChunks]:
     """One stored file's size and its bytes chunk by chunk; FileNotFoundError when it is gone.
 
     From a bucket the chunks come straight from the GET's body, so a download holds one
-    chunk in memory whatever the file's size. Closing the iterator closes the file.
+    chunk in memory whatever the file's size. Closing the chunks closes the file.
     """
     if isinstance(default_storage, BucketStorage):
         return default_storage.stream(name, chunk_size=chunk_size)
     handle = default_storage.open(name, "rb")
-
-    def chunks() -> Iterator[bytes]:
-        with handle:
-            while chunk := handle.read(chunk_size):
-                yield chunk
-
-    return handle.size, chunks()
+    return handle.size, FileChunks(read=handle.read, close=handle.close, chunk_size=chunk_size)
 
 
 def image_file_presigned_url(*, name: str, filename: str, seconds: int) -> str | None:
