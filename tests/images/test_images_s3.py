@@ -111,3 +111,16 @@ def test_an_unreachable_object_store_is_a_storage_error_that_is_retried(owner_cl
     process(image_id, can_retry=True)
     assert Image.objects.get(id=image_id).status == "ready"
     assert len(s3_bucket.object_keys(f"images/{image_id}/")) == 4
+
+
+def test_an_owner_deleted_in_the_admin_takes_the_objects_along(
+    admin_client, owner, owner_client, s3_bucket, django_capture_on_commit_callbacks
+):
+    image = upload_ready(owner_client)
+    page = admin_client.get(f"/admin/images/image/{image['id']}/change/").content.decode()
+    assert 'src="data:image/jpeg;base64,' in page  # the thumbnail, read from the bucket
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/core/user/{owner.id}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert s3_bucket.object_keys() == []
