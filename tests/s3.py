@@ -116,7 +116,6 @@ def s3_bucket(s3_server: S3Server, settings, tmp_path) -> Iterator[Bucket]:
     client = s3_server.client()
     client.create_bucket(Bucket=bucket.name)
     settings.STORAGES = {**settings.STORAGES, "default": bucket.storage_settings()}
-    settings.S3_BUCKET = bucket.name
     settings.MEDIA_ROOT = tmp_path / "media"
     yield bucket
     for key in bucket.object_keys():
