@@ -56,3 +56,21 @@ def test_https_deployments_pass_the_deploy_checks():
     plain = manage("check", "--deploy", "--fail-level", "WARNING", **secret)
     assert plain.returncode != 0
     assert "security.W004" in plain.stderr and "security.W012" in plain.stderr
+
+
+def test_s3_bucket_settings_put_the_files_in_the_bucket():
+    show = "from django.core.files.storage import storages; s = storages['default']; print(type(s).__name__"
+    bucket_fields = ", s.bucket_name, s.endpoint_url, s.access_key, s.addressing_style, s.querystring_expire)"
+    bucket = {
+        "S3_BUCKET": "pictures",
+        "S3_ENDPOINT_URL": "http://minio:9000",
+        "AWS_ACCESS_KEY_ID": "key-id",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "S3_PRESIGNED_SECONDS": "90",
+    }
+    result = manage("shell", "-v0", "-c", show + bucket_fields, SECRET_KEY="x" * 50, **bucket)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["BucketStorage", "pictures", "http://minio:9000", "key-id", "path", "90"]
+    local = manage("shell", "-v0", "-c", show + ")", SECRET_KEY="x" * 50)
+    assert local.returncode == 0, local.stderr
+    assert local.stdout.split() == ["FileSystemStorage"]
