@@ -9,6 +9,7 @@ of long sleeps then holds the sleep pool, never the threads that make image rend
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import dramatiq
 import uvicorn
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             # themselves back; the next start runs them again.
             self.stdout.write("Stopping: running tasks go back to the queue for the next start.")
             scheduler.stop()
-            # The first pool's shutdown flags every running task to stop, so the rest are quick.
-            for worker in workers:
-                worker.stop(timeout=SHUTDOWN_TIMEOUT_MS)
+            # All pools at once: each one's stop waits a second or so for its threads to notice.
+            with ThreadPoolExecutor(max_workers=len(workers)) as pool:
+                for worker in workers:
+                    pool.submit(worker.stop, timeout=SHUTDOWN_TIMEOUT_MS)
