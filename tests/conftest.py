@@ -12,7 +12,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -32,6 +32,9 @@ from core import health
 from core.models import User
 from tests.faultproxy import FaultProxy
 from tests.helpers import PASSWORD, WorkerProcess, client_for, spawn_worker, wait_for
+
+# The S3 server and per-test buckets (tests/s3.py).
+pytest_plugins = ["tests.s3"]
 
 ROOT = Path(__file__).resolve().parent.parent
 # TEST_ARTIFACTS: a directory of one's own when several runs share a checkout (worker logs).
@@ -266,6 +269,10 @@ def worker_env(django_db_setup, smtp_server) -> dict[str, str]:
     }
 
 
+# The session's worker once started: `without_session_worker` stops it for a test.
+SESSION_WORKERS: list[WorkerProcess] = []
+
+
 @pytest.fixture(scope="session")
 def worker(worker_env) -> Iterator[WorkerProcess]:
     """One worker process (1 x 4 threads) shared by the end-to-end tests of the session.
@@ -273,8 +280,21 @@ def worker(worker_env) -> Iterator[WorkerProcess]:
     A test that kills it calls `worker.restart()` so the tests after it still have one.
     """
     process = spawn_worker(log_path=ARTIFACTS / "worker.log", processes=1, threads=4, env=worker_env)
+    SESSION_WORKERS.append(process)
     yield process
     process.stop()
+
+
+@pytest.fixture
+def without_session_worker() -> Iterator[None]:
+    """For a test whose own workers (`start_worker`) must get every message: the session's
+    worker, if one runs, is stopped for the test and started again after it."""
+    running = [process for process in SESSION_WORKERS if process.proc.poll() is None]
+    for process in running:
+        process.stop()
+    yield
+    for process in running:
+        process.restart()
 
 
 @pytest.fixture
@@ -282,13 +302,16 @@ def start_worker(worker_env, request) -> Iterator[Callable[..., WorkerProcess]]:
     """Start more worker processes for one test; they are stopped when the test ends."""
     started: list[WorkerProcess] = []
 
-    def start(processes: int = 1, threads: int = 4, env: dict[str, str] | None = None) -> WorkerProcess:
+    def start(
+        processes: int = 1, threads: int = 4, env: dict[str, str] | None = None, queues: Sequence[str] = ()
+    ) -> WorkerProcess:
         name = f"{request.node.name}-{len(started) + 1}".replace("/", "_")
         process = spawn_worker(
             log_path=ARTIFACTS / f"worker-{name}.log",
             processes=processes,
             threads=threads,
             env={**worker_env, **(env or {})},
+            queues=queues,
         )
         started.append(process)
         return process

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -78,8 +78,13 @@ class WorkerProcess:
         self.proc, self.log_path = fresh.proc, fresh.log_path
 
 
-def spawn_worker(*, log_path: Path, processes: int, threads: int, env: dict[str, str]) -> WorkerProcess:
-    """Start `manage.py rundramatiq` in its own process group and wait until it consumes."""
+def spawn_worker(
+    *, log_path: Path, processes: int, threads: int, env: dict[str, str], queues: Sequence[str] = ()
+) -> WorkerProcess:
+    """Start `manage.py rundramatiq` in its own process group and wait until it consumes.
+
+    `queues`: the queues it consumes (`--queues`); all of them when empty.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [
@@ -92,6 +97,7 @@ def spawn_worker(*, log_path: Path, processes: int, threads: int, env: dict[str,
             str(threads),
             "--worker-shutdown-timeout",
             "5000",
+            *(["--queues", *queues] if queues else []),
         ],
         cwd=ROOT,
         # INFO at least: readiness is read from the worker's "ready for action" log line.
@@ -101,7 +107,9 @@ def spawn_worker(*, log_path: Path, processes: int, threads: int, env: dict[str,
         start_new_session=True,
     )
     worker = WorkerProcess(
-        proc, log_path, {"log_path": log_path, "processes": processes, "threads": threads, "env": env}
+        proc,
+        log_path,
+        {"log_path": log_path, "processes": processes, "threads": threads, "env": env, "queues": queues},
     )
     try:
         wait_for(

@@ -15,7 +15,7 @@ from tasks_api.sequential import sequential_step, sequential_wake
 # at most SLEEP_SLICE_SECONDS, well inside the time limit.
 @dramatiq.actor(
     actor_name="sequential_task",
-    queue_name="tasks",
+    queue_name="sequential",
     max_retries=10,
     min_backoff=1_000,
     max_backoff=30_000,

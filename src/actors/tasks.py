@@ -11,7 +11,7 @@ from tasks_api.services import task_execute, tasks_prune
 from tasks_api.sleep import sleep_run
 
 
-@dramatiq.actor(actor_name="sleep_task", queue_name="tasks", time_limit=600_000, **TASK_RETRY_OPTIONS)
+@dramatiq.actor(actor_name="sleep_task", queue_name="sleep", time_limit=600_000, **TASK_RETRY_OPTIONS)
 def sleep_task(task_id: str) -> None:
     task_execute(task_id=task_id, handler=sleep_run, can_retry=can_retry())
 

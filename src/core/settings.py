@@ -152,6 +152,32 @@ STORAGES = {
     # No manifest: templates render in tests and dev without a collectstatic run.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Object storage: with S3_BUCKET, images and renditions live in that S3-compatible bucket and
+# nothing is written under MEDIA_ROOT, so web and worker processes need no shared disk.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+# 0: downloads stream through the web process. More: the download answers 302 to a presigned
+# URL of the object, valid this many seconds (the client must reach S3_ENDPOINT_URL then).
+S3_PRESIGNED_SECONDS = env.int("S3_PRESIGNED_SECONDS", default=0)
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "core.storage.BucketStorage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            # Unset: AWS itself. MinIO, Ceph, R2 and the rest: their URL.
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="us-east-1"),
+            # Unset: boto3's own chain (instance or pod roles, ~/.aws).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            # http://host/bucket/key: what MinIO and most S3-compatible stores answer.
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",  # presigned URLs too (botocore would sign them v2)
+            "querystring_expire": S3_PRESIGNED_SECONDS or 3600,
+            "default_acl": None,  # private objects: only the bucket policy grants access
+            # Reading an original spills to a temporary file (not MEDIA_ROOT) past this size.
+            "max_memory_size": env.int("S3_MAX_MEMORY_BYTES", default=8 * 1024 * 1024),
+        },
+    }
 
 # --- Cache ------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -8,14 +8,18 @@ and the error answers follow the API's shape by hand.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.files.storage import default_storage
-from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import AuthenticationFailed
@@ -25,6 +29,7 @@ from core.models import User
 from images.imaging import rendition_names
 from images.models import Image, ImageStatus
 from images.selectors import image_get_for_download
+from images.storage import image_file_presigned_url, image_file_stream
 
 ORIGINAL = "original"
 CHUNK_SIZE = 64 * 1024
@@ -46,14 +51,13 @@ async def _authenticate(request: HttpRequest) -> User | None:
     return user if user.is_authenticated else None
 
 
-async def _chunks(name: str) -> AsyncIterator[bytes]:
-    read = sync_to_async(default_storage.open, thread_sensitive=False)
-    handle = await read(name, "rb")
+async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """Each chunk read in the thread pool; the file is closed however the download ends."""
     try:
-        while chunk := await sync_to_async(handle.read, thread_sensitive=False)(CHUNK_SIZE):
+        while chunk := await sync_to_async(next, thread_sensitive=False)(chunks, b""):
             yield chunk
     finally:
-        await sync_to_async(handle.close, thread_sensitive=False)()
+        await sync_to_async(chunks.close, thread_sensitive=False)()
 
 
 def _rendition_choices(image: Image) -> list[str]:
@@ -94,14 +98,24 @@ async def image_file(request: HttpRequest, pk: UUID) -> HttpResponseBase:
                 {"detail": f"The {wanted} rendition is not ready (the image is {image.status})."}, status=404
             )
         path = rendition["path"]
+    filename = f"{wanted}.{path.rsplit('.', 1)[-1]}"
+    if settings.S3_PRESIGNED_SECONDS:
+        url = await sync_to_async(image_file_presigned_url, thread_sensitive=False)(
+            name=path, filename=filename, seconds=settings.S3_PRESIGNED_SECONDS
+        )
+        if url is not None:
+            # The URL expires: a cached redirect would soon point at a refusal.
+            return HttpResponseRedirect(url, headers={"Cache-Control": "no-store"})
     try:
-        size = await sync_to_async(default_storage.size, thread_sensitive=False)(path)
+        size, chunks = await sync_to_async(image_file_stream, thread_sensitive=False)(
+            name=path, chunk_size=CHUNK_SIZE
+        )
     except FileNotFoundError:
         return JsonResponse({"detail": "The file is missing from storage."}, status=404)
     response = StreamingHttpResponse(
-        _chunks(path), content_type=mimetypes.guess_type(path)[0] or "application/octet-stream"
+        _chunks(chunks), content_type=mimetypes.guess_type(path)[0] or "application/octet-stream"
     )
     response["Content-Length"] = str(size)
-    response["Content-Disposition"] = f'inline; filename="{wanted}.{path.rsplit(".", 1)[-1]}"'
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, max-age=3600"
     return response

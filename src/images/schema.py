@@ -97,4 +97,13 @@ def document_file_view(result: dict[str, Any], generator, request, public) -> di
             },
         }
     }
+    if settings.S3_PRESIGNED_SECONDS:
+        # This deployment hands downloads to its bucket (see S3_PRESIGNED_SECONDS).
+        result["paths"][FILE_PATH]["get"]["responses"]["302"] = {
+            "description": (
+                f"The file is in the bucket: `Location` is a presigned URL of it, valid "
+                f"{settings.S3_PRESIGNED_SECONDS} s."
+            ),
+            "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+        }
     return result

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from core.storage import BucketStorage, FileChunks
 from images.models import image_directory
 
 logger = logging.getLogger(__name__)
@@ -36,3 +37,23 @@ def image_files_delete(*, image_id: UUID | str) -> None:
     with suppress(NotImplementedError, OSError):
         os.rmdir(default_storage.path(directory))
     logger.info("image files deleted", extra={"image_id": str(image_id), "files": len(files)})
+
+
+def image_file_stream(*, name: str, chunk_size: int) -> tuple[int, FileChunks]:
+    """One stored file's size and its bytes chunk by chunk; FileNotFoundError when it is gone.
+
+    From a bucket the chunks come straight from the GET's body, so a download holds one
+    chunk in memory whatever the file's size. Closing the chunks closes the file.
+    """
+    if isinstance(default_storage, BucketStorage):
+        return default_storage.stream(name, chunk_size=chunk_size)
+    handle = default_storage.open(name, "rb")
+    return handle.size, FileChunks(read=handle.read, close=handle.close, chunk_size=chunk_size)
+
+
+def image_file_presigned_url(*, name: str, filename: str, seconds: int) -> str | None:
+    """A URL the bucket serves the file at for `seconds`, under `filename`; None off a bucket."""
+    if not isinstance(default_storage, BucketStorage):
+        return None
+    disposition = {"ResponseContentDisposition": f'inline; filename="{filename}"'}
+    return default_storage.url(name, parameters=disposition, expire=seconds)

@@ -6,6 +6,7 @@ be imported: this module imports nothing of Django's, and its hooks import what 
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 import dramatiq
@@ -25,27 +26,45 @@ class TaskRuntime(dramatiq.Middleware):
 
     def __init__(self) -> None:
         self.threads: list[Loop] = []
+        # `manage.py serve` runs a Worker per queue in one process: one runtime serves them
+        # all, its Worker row lists every pool's queues, and it stops with the last pool.
+        self.workers = 0
+        self.queues: list[str] = []
+        self.lock = threading.Lock()  # the pools stop at once
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if getattr(worker, "one_off", False):
             return  # a command draining the in-process broker (core.dispatch) runs no runtime
         from tasks_api.heartbeat import HeartbeatThread, RelayThread
 
-        shutting_down.clear()
-        queues = sorted(worker.consumer_whitelist or broker.get_declared_queues())
-        self.threads = [HeartbeatThread(queues=queues), RelayThread()]
-        for thread in self.threads:
-            thread.start()
+        with self.lock:
+            self.workers += 1
+            self.queues[:] = sorted(
+                {*self.queues, *(worker.consumer_whitelist or broker.get_declared_queues())}
+            )
+            if self.threads:
+                return
+            shutting_down.clear()
+            self.threads = [HeartbeatThread(queues=self.queues), RelayThread()]
+            for thread in self.threads:
+                thread.start()
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         shutting_down.set()
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        for thread in self.threads:
-            thread.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=10)
-        self.threads = []
+        if getattr(worker, "one_off", False):
+            return
+        with self.lock:
+            self.workers -= 1
+            if self.workers:
+                return
+            self.queues = []
+            for thread in self.threads:
+                thread.stopping.set()
+            for thread in self.threads:
+                thread.join(timeout=10)
+            self.threads = []
 
     def after_process_message(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -9,6 +10,7 @@ import sys
 
 import pytest
 import requests
+from PIL import Image as PILImage
 
 from tests.conftest import ROOT, free_port
 from tests.helpers import PASSWORD, wait_for
@@ -123,3 +125,36 @@ def test_docs_and_static_are_served_without_debug(embedded_server):
         f"{embedded_server}/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css", timeout=10
     )
     assert asset.status_code == 200
+
+
+def test_a_flood_of_sleeps_does_not_hold_up_image_processing(embedded_server):
+    api = f"{embedded_server}/api"
+    creds = {"email": "flood@example.com", "password": PASSWORD}
+    requests.post(f"{api}/auth/register/", json=creds, timeout=10)
+    headers = {
+        "Authorization": f"Bearer {requests.post(f'{api}/auth/token/', json=creds, timeout=10).json()['access']}"
+    }
+    # More sleeps than a pool has threads (EMBEDDED_WORKER_THREADS, 4): one shared pool
+    # would have every thread asleep for 15 s before the image got one.
+    for _ in range(6):
+        sleep = {"kind": "sleep", "params": {"seconds": 15}}
+        assert requests.post(f"{api}/tasks/", json=sleep, headers=headers, timeout=10).status_code == 202
+
+    def running_sleeps() -> int:
+        page = requests.get(f"{api}/tasks/?kind=sleep&status=running", headers=headers, timeout=10)
+        return page.json()["count"]
+
+    wait_for(lambda: running_sleeps() == 4, timeout=20, what="the sleep pool to be full")
+    picture = io.BytesIO()
+    PILImage.new("RGB", (800, 600), "red").save(picture, "JPEG")
+    files = {"file": ("red.jpg", picture.getvalue(), "image/jpeg")}
+    image = requests.post(f"{api}/images/", files=files, headers=headers, timeout=10).json()
+    wait_for(
+        lambda: (
+            requests.get(f"{api}/images/{image['id']}/", headers=headers, timeout=10).json()["status"]
+            == "ready"
+        ),
+        timeout=10,
+        what="the image to be processed",
+    )
+    assert running_sleeps() == 4  # every sleep thread still held

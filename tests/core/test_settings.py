@@ -90,3 +90,21 @@ def test_the_embedded_default_logs_mails_instead_of_sending_them():
         setting("EMAIL_BACKEND", EMAIL_URL="smtp://127.0.0.1:1025")
         == "django.core.mail.backends.smtp.EmailBackend"
     )
+
+
+def test_s3_bucket_settings_put_the_files_in_the_bucket():
+    show = "from django.core.files.storage import storages; s = storages['default']; print(type(s).__name__"
+    bucket_fields = ", s.bucket_name, s.endpoint_url, s.access_key, s.addressing_style, s.querystring_expire)"
+    bucket = {
+        "S3_BUCKET": "pictures",
+        "S3_ENDPOINT_URL": "http://minio:9000",
+        "AWS_ACCESS_KEY_ID": "key-id",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "S3_PRESIGNED_SECONDS": "90",
+    }
+    result = manage("shell", "-v0", "-c", show + bucket_fields, SECRET_KEY="x" * 50, **bucket)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["BucketStorage", "pictures", "http://minio:9000", "key-id", "path", "90"]
+    local = manage("shell", "-v0", "-c", show + ")", SECRET_KEY="x" * 50)
+    assert local.returncode == 0, local.stderr
+    assert local.stdout.split() == ["FileSystemStorage"]

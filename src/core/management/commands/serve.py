@@ -1,7 +1,9 @@
 """Serve the whole product from one process: web, Dramatiq worker threads and the scheduler.
 
 This is the embedded default (`make run`): with no RABBITMQ_URL the broker is in-process,
-so the workers must live in the same process as the web server that enqueues.
+so the workers must live in the same process as the web server that enqueues. Each queue
+gets a thread pool of its own, as separate `rundramatiq --queues` processes would: a flood
+of long sleeps then holds the sleep pool, never the threads that make image renditions.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ import errno
 import os
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import dramatiq
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from dramatiq.common import q_name
 
 from core.scheduling import SchedulerThread, periodic_actors
 from tasks_api.recovery import tasks_requeue_after_restart
@@ -69,7 +73,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--threads", type=int, default=settings.EMBEDDED_WORKER_THREADS)
+        parser.add_argument(
+            "--threads", type=int, default=settings.EMBEDDED_WORKER_THREADS, help="threads of each queue"
+        )
 
     def announce(self, host: str, port: int) -> None:
         self.stdout.write(banner(host, port))
@@ -84,11 +90,17 @@ class Command(BaseCommand):
         # The in-process broker lost its messages with the last process: queue every
         # unfinished task again, before the worker's relay starts sending.
         tasks_requeue_after_restart()
-        worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads)
+        broker = dramatiq.get_broker()
+        queues = sorted({q_name(name) for name in broker.get_declared_queues()})
+        workers = [dramatiq.Worker(broker, queues={queue}, worker_threads=threads) for queue in queues]
         scheduler = SchedulerThread(periodic_actors())
-        worker.start()
+        for worker in workers:
+            worker.start()
         scheduler.start()
-        self.stdout.write(f"Worker: {threads} threads. Scheduler: {len(scheduler.actors)} periodic actors.")
+        self.stdout.write(
+            f"Workers: {threads} threads for each queue ({', '.join(queues)}). "
+            f"Scheduler: {len(scheduler.actors)} periodic actors."
+        )
         config = uvicorn.Config(
             "core.asgi:application", host=host, port=port, lifespan="off", log_level="info"
         )
@@ -102,4 +114,7 @@ class Command(BaseCommand):
             # themselves back; the next start runs them again.
             self.stdout.write("Stopping: running tasks go back to the queue for the next start.")
             scheduler.stop()
-            worker.stop(timeout=SHUTDOWN_TIMEOUT_MS)
+            # All pools at once: each one's stop waits a second or so for its threads to notice.
+            with ThreadPoolExecutor(max_workers=len(workers)) as pool:
+                for worker in workers:
+                    pool.submit(worker.stop, timeout=SHUTDOWN_TIMEOUT_MS)
