@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tasks_api",
     "images",
     "codecheck",
+    "ops",
     "actors",
 ]
 
@@ -180,6 +181,8 @@ DRAMATIQ_MIDDLEWARE = [
     "periodiq.PeriodiqMiddleware",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     "tasks_api.middleware.TaskRuntime",
+    # After DbConnectionsMiddleware: it writes to the database (see its docstring).
+    "ops.middleware.PeriodicRunsMiddleware",
 ]
 if RABBITMQ_URL:
     DRAMATIQ_BROKER = {
@@ -218,6 +221,10 @@ SLEEP_SLICE_SECONDS = env.int("SLEEP_SLICE_SECONDS", default=300)
 SEQUENTIAL_LEASE_SECONDS = env.int("SEQUENTIAL_LEASE_SECONDS", default=10)
 SEQUENTIAL_POLL_SECONDS = env.float("SEQUENTIAL_POLL_SECONDS", default=2.0)
 SEQUENTIAL_WAKE_CRON = env.str("SEQUENTIAL_WAKE_CRON", default="* * * * *")
+
+# GET /metrics answers loopback as it is, anyone else with `Authorization: Bearer <token>`;
+# with no token set, only loopback.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Capabilities' limits -----------------------------------------------------
 # MD5 by URL

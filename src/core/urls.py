@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core import views
 from core.throttling import throttle_posts
+from ops.views import metrics
 
 auth_patterns = [
     path("register/", views.RegisterView.as_view(), name="register"),
@@ -17,10 +18,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("api/auth/", include((auth_patterns, "auth"))),
     path("api/tasks/", include("tasks_api.urls")),
     path("api/images/", include("images.urls")),
     path("api/codecheck/", include("codecheck.urls")),
+    path("api/ops/", include("ops.urls")),
     path("", include("codecheck.site_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

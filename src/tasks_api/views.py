@@ -89,6 +89,28 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(TaskSerializer(task).data)
 
     @extend_schema(
+        request=None,
+        responses={
+            202: TaskSerializer,
+            409: OpenApiResponse(description="The task is not failed or cancelled: nothing to retry."),
+        },
+        description=(
+            "Queue a failed or cancelled task again, from the start: same id, its earlier attempts kept."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        if not registry.get(task.kind).public:
+            # As with cancel: an internal task belongs to its object, which runs it again itself.
+            raise ApplicationError(
+                f"The {task.kind} task is started by the service itself and cannot be retried.",
+                status_code=status.HTTP_409_CONFLICT,
+            )
+        task = services.task_requeue(task=task)
+        return Response(TaskSerializer(task).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
         responses={200: LaneEntrySerializer(many=True)},
         description=(
             "Your unfinished `sequential` tasks in lane order. `position` counts every user's "
