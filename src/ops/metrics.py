@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.utils import floatToGoString
 
 from core.exceptions import ApplicationError
 from ops.queues import queues_stats
@@ -48,7 +49,9 @@ def _durations() -> Iterator[tuple[str, list[tuple[str, float]], float]]:
     for row in (
         runs.values("kind").annotate(count=Count("id"), total=Sum("duration"), **buckets).order_by("kind")
     ):
-        cumulative = [(str(bound), row[f"le_{index}"]) for index, bound in enumerate(DURATION_BUCKETS)]
+        cumulative = [
+            (floatToGoString(bound), row[f"le_{index}"]) for index, bound in enumerate(DURATION_BUCKETS)
+        ]
         cumulative.append(("+Inf", row["count"]))
         yield row["kind"], cumulative, row["total"].total_seconds() if row["total"] else 0.0
 

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema
-from prometheus_client import CONTENT_TYPE_LATEST
 from rest_framework import status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
@@ -59,6 +58,11 @@ class RetryFailedView(StaffAPIView):
         return Response({"kind": kind, "retried": retried}, status=status.HTTP_202_ACCEPTED)
 
 
+# The text format every Prometheus reads (generate_latest writes it); newer clients label it
+# 1.0.0 by default, which Prometheus 2 does not know.
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
 def _metrics_allowed(request: HttpRequest) -> HttpResponse | None:
     """None when the scrape may go on, else the answer that refuses it."""
     try:
@@ -85,4 +89,4 @@ def metrics(request: HttpRequest) -> HttpResponse:
     refusal = _metrics_allowed(request)
     if refusal is not None:
         return refusal
-    return HttpResponse(metrics_text(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(metrics_text(), content_type=METRICS_CONTENT_TYPE)
