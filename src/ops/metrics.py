@@ -22,6 +22,7 @@ from prometheus_client.utils import floatToGoString
 
 from core.exceptions import ApplicationError
 from ops.queues import queues_stats
+from ops.selectors import workers_live
 from tasks_api.models import FINISHED_STATUSES, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,12 @@ class WorkhorseCollector:
             # The task figures still count: a scrape without queue samples says the broker is away.
             logger.warning("metrics: queue counts left out", extra={"error": exc.message})
         yield queue_messages
+
+        yield GaugeMetricFamily(
+            "workhorse_workers",
+            "Live worker processes (a heartbeat within 30 s).",
+            value=workers_live().count(),
+        )
 
 
 def metrics_text() -> bytes:

@@ -10,7 +10,10 @@ from django.utils import timezone
 
 from core.scheduling import next_run, periodic_actors
 from ops.models import PeriodicJob
-from tasks_api.models import Task, TaskStatus
+from tasks_api.models import Task, TaskStatus, Worker
+
+# SPEC §6: a worker silent this long is gone (the runtime's leases take its tasks over).
+WORKER_SILENT_AFTER = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -80,3 +83,8 @@ def task_recent_failures(*, limit: int = 20) -> QuerySet[Task]:
     return (
         Task.objects.filter(status=TaskStatus.FAILED).select_related("owner").order_by("-finished_at")[:limit]
     )
+
+
+def workers_live() -> QuerySet[Worker]:
+    """The worker processes whose heartbeat is recent: silent for WORKER_SILENT_AFTER is gone."""
+    return Worker.objects.filter(heartbeat_at__gte=timezone.now() - WORKER_SILENT_AFTER)

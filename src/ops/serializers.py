@@ -2,6 +2,18 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from tasks_api.models import Worker
+
+
+class WorkerSerializer(serializers.ModelSerializer):
+    queues = serializers.ListField(child=serializers.CharField(), help_text="The queues it consumes.")
+    running = serializers.ListField(child=serializers.UUIDField(), help_text="Ids of the tasks it runs now.")
+
+    class Meta:
+        model = Worker
+        fields = ["id", "hostname", "pid", "queues", "started_at", "heartbeat_at", "running"]
+        read_only_fields = fields
+
 
 class QueueSerializer(serializers.Serializer):
     name = serializers.CharField()

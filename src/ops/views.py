@@ -23,11 +23,21 @@ from ops.serializers import (
     RetryFailedResultSerializer,
     RetryFailedSerializer,
     ScheduleSerializer,
+    WorkerSerializer,
 )
 
 
 class StaffAPIView(APIView):
     permission_classes = [IsAdminUser]
+
+
+class WorkerListView(StaffAPIView):
+    @extend_schema(
+        responses={200: WorkerSerializer(many=True)},
+        description="The live worker processes: a heartbeat within the last 30 seconds.",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(WorkerSerializer(selectors.workers_live(), many=True).data)
 
 
 class QueueListView(StaffAPIView):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dramatiq
 import pytest
 import time_machine
 from django.conf import settings
+from django.utils import timezone
 from django_dramatiq.middleware import DbConnectionsMiddleware
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries
@@ -16,13 +17,13 @@ from periodiq import PeriodiqMiddleware, cron
 from core.scheduling import periodic_actors
 from ops.middleware import PeriodicRunsMiddleware
 from ops.models import PeriodicJob
-from tasks_api.models import Task, TaskStatus
+from tasks_api.models import Task, TaskStatus, Worker
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
 needs_rabbitmq = pytest.mark.skipif(not settings.RABBITMQ_URL, reason="reads RabbitMQ: set RABBITMQ_URL")
 
-ENDPOINTS = ["/api/ops/queues/", "/api/ops/schedules/"]
+ENDPOINTS = ["/api/ops/workers/", "/api/ops/queues/", "/api/ops/schedules/"]
 
 
 @pytest.mark.parametrize("url", ENDPOINTS)
@@ -169,3 +170,19 @@ def test_retry_failed_queues_every_failed_task_of_the_kind(
 @pytest.mark.parametrize("body", [{}, {"kind": "nope"}])
 def test_retry_failed_with_a_bad_kind_is_a_400(staff_client, body):
     assert staff_client.post("/api/ops/tasks/retry-failed/", body).status_code == 400
+
+
+def test_workers_lists_only_those_heard_from_in_the_last_30_seconds(staff_client, owner):
+    now = timezone.now()
+    task = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 9}, status=TaskStatus.RUNNING)
+    live = Worker.objects.create(
+        hostname="box", pid=41, queues=["tasks"], started_at=now, heartbeat_at=now, running=[str(task.id)]
+    )
+    Worker.objects.create(
+        hostname="box", pid=42, started_at=now, heartbeat_at=now - timedelta(seconds=31), running=[]
+    )
+    response = staff_client.get("/api/ops/workers/")
+    assert response.status_code == 200
+    assert [(w["id"], w["pid"], w["queues"], w["running"]) for w in response.json()] == [
+        (str(live.id), 41, ["tasks"], [str(task.id)])
+    ]

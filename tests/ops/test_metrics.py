@@ -59,6 +59,7 @@ def test_metrics_count_the_tasks_by_kind_and_status(client, owner):
     assert (histogram["0.5"], histogram["2.5"], histogram["30.0"], histogram["+Inf"]) == (1, 2, 3, 3)
     assert found[("workhorse_task_duration_seconds_count", (("kind", "sleep"),))] == 3
     assert found[("workhorse_task_duration_seconds_sum", (("kind", "sleep"),))] == pytest.approx(22.3)
+    assert found[("workhorse_workers", ())] == 0
     queues = {dict(labels)["queue"] for name, labels in found if name == "workhorse_queue_messages"}
     assert {"tasks", "images", "codecheck", "maintenance"} <= queues
 
