@@ -222,6 +222,8 @@ SEQUENTIAL_LEASE_SECONDS = env.int("SEQUENTIAL_LEASE_SECONDS", default=10)
 SEQUENTIAL_POLL_SECONDS = env.float("SEQUENTIAL_POLL_SECONDS", default=2.0)
 SEQUENTIAL_WAKE_CRON = env.str("SEQUENTIAL_WAKE_CRON", default="* * * * *")
 
+# GET /api/tasks/{id}/events/ reads the task's row this often while the stream is open.
+TASK_EVENTS_POLL_SECONDS = env.float("TASK_EVENTS_POLL_SECONDS", default=0.5)
 # GET /metrics answers loopback as it is, anyone else with `Authorization: Bearer <token>`;
 # with no token set, only loopback.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
