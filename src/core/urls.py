@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/images/", include("images.urls")),
     path("api/codecheck/", include("codecheck.urls")),
     path("api/ops/", include("ops.urls")),
+    path("ops/", include("ops.site_urls")),
     path("", include("codecheck.site_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
