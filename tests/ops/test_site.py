@@ -54,7 +54,7 @@ def test_the_dashboard_shows_failures_with_their_tracebacks(client, staff, owner
 
 
 def test_retry_and_retry_all_from_the_dashboard(client, staff, owner, django_capture_on_commit_callbacks):
-    one, *rest = [failed_task(owner) for _ in range(3)]
+    one, *_ = [failed_task(owner) for _ in range(3)]
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(f"/ops/tasks/{one.id}/retry/", follow=True)
