@@ -25,6 +25,7 @@ install: $(VENV)/.installed ## create the venv and install the project with its 
 
 .env:
 	echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	echo "METRICS_TOKEN=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')" >> .env
 
 run: install .env ## serve the whole product on http://127.0.0.1:$(PORT) (embedded: nothing to set up)
 	$(PY) manage.py migrate --noinput
@@ -52,5 +53,5 @@ bench: install ## benchmarks against the local services, each beside its baselin
 	$(TEST_ENV) $(PY) -m bench $(ARGS)
 
 docker-config: ## validate docker-compose.yml (docker compose, or the standalone docker-compose)
-	export SECRET_KEY=$${SECRET_KEY:-only-to-validate-the-file}; \
+	export SECRET_KEY=$${SECRET_KEY:-only-to-validate-the-file} METRICS_TOKEN=$${METRICS_TOKEN:-only-to-validate-the-file}; \
 	if docker compose version >/dev/null 2>&1; then docker compose config --quiet; else docker-compose config --quiet; fi
