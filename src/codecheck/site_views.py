@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -12,10 +13,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from periodiq import cron
 
 from codecheck import selectors, services
 from codecheck.forms import LoginForm, RegisterForm, UploadForm
 from core.exceptions import ApplicationError
+from core.scheduling import next_run
 from core.services import user_register
 
 PAGE_SIZE = 25
@@ -87,7 +90,11 @@ def files(request: HttpRequest) -> HttpResponse:
                 return redirect("codecheck-site:files")
         else:
             messages.error(request, "Choose a .py file to upload.")
-    context = {"form": form, "page": _page(request, selectors.codefile_list(owner=request.user))}
+    context = {
+        "form": form,
+        "page": _page(request, selectors.codefile_list(owner=request.user)),
+        "next_check_at": next_run(cron(settings.CODECHECK_SWEEP_CRON)),
+    }
     return render(request, "codecheck/files.html", context, status=400 if form.errors else 200)
 
 

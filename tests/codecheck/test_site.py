@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.test import Client
 
@@ -173,3 +176,10 @@ def test_log_in_and_register_forms_are_throttled_per_address(client, owner, sett
     refused = client.post(url, data)
     assert int(refused["Retry-After"]) > 0
     assert client.get(url).status_code == 200  # the form itself is still shown
+
+
+@time_machine.travel(datetime(2026, 3, 4, 9, 41, 20, tzinfo=UTC), tick=False)
+def test_the_files_page_says_when_the_next_check_runs(site, settings):
+    settings.CODECHECK_SWEEP_CRON = "*/15 * * * *"
+    page = site.get("/files/").content.decode()
+    assert "Next check at 09:45 UTC." in page

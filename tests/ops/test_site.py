@@ -46,7 +46,7 @@ def test_the_dashboard_shows_failures_with_their_tracebacks(client, staff, owner
     assert response.status_code == 200
     page = response.content.decode()
     assert "ZeroDivisionError: division by zero" in page
-    assert 'File &quot;sleep.py&quot;, line 3' in page
+    assert "File &quot;sleep.py&quot;, line 3" in page
     assert f'data-task="{task.id}"' in page
     for section in ("workers", "queues", "activity", "schedules", "failures"):
         assert f'id="{section}"' in page
