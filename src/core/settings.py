@@ -315,6 +315,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "images.schema.document_file_view",
+        "tasks_api.schema.document_event_stream",
         "core.schema.document_error_responses",
     ],
 }

@@ -8,7 +8,7 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
@@ -31,9 +31,12 @@ class StaffAPIView(APIView):
     permission_classes = [IsAdminUser]
 
 
+NOT_STAFF = {403: OpenApiResponse(description="The caller is not staff.")}
+
+
 class WorkerListView(StaffAPIView):
     @extend_schema(
-        responses={200: WorkerSerializer(many=True)},
+        responses={200: WorkerSerializer(many=True), **NOT_STAFF},
         description="The live worker processes: a heartbeat within the last 30 seconds.",
     )
     def get(self, request: Request) -> Response:
@@ -42,7 +45,11 @@ class WorkerListView(StaffAPIView):
 
 class QueueListView(StaffAPIView):
     @extend_schema(
-        responses={200: QueueSerializer(many=True)},
+        responses={
+            200: QueueSerializer(many=True),
+            503: OpenApiResponse(description="The broker cannot be reached."),
+            **NOT_STAFF,
+        },
         description="Every queue the workers consume, with counts read from the broker; 503 if it is away.",
     )
     def get(self, request: Request) -> Response:
@@ -51,7 +58,7 @@ class QueueListView(StaffAPIView):
 
 class ScheduleListView(StaffAPIView):
     @extend_schema(
-        responses={200: ScheduleSerializer(many=True)},
+        responses={200: ScheduleSerializer(many=True), **NOT_STAFF},
         description="Every periodic job: its cron, next run, and last run as the workers recorded it.",
     )
     def get(self, request: Request) -> Response:
@@ -59,7 +66,14 @@ class ScheduleListView(StaffAPIView):
 
 
 class RetryFailedView(StaffAPIView):
-    @extend_schema(request=RetryFailedSerializer, responses={202: RetryFailedResultSerializer})
+    @extend_schema(
+        request=RetryFailedSerializer,
+        responses={
+            202: RetryFailedResultSerializer,
+            400: OpenApiResponse(description="Unknown kind."),
+            **NOT_STAFF,
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = RetryFailedSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
