@@ -79,6 +79,12 @@ def task_activity(*, window: timedelta = timedelta(hours=1)) -> list[KindActivit
     ]
 
 
+def task_running(*, limit: int = 20) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(status=TaskStatus.RUNNING).select_related("owner").order_by("started_at")[:limit]
+    )
+
+
 def task_recent_failures(*, limit: int = 20) -> QuerySet[Task]:
     return (
         Task.objects.filter(status=TaskStatus.FAILED).select_related("owner").order_by("-finished_at")[:limit]

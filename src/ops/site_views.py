@@ -15,7 +15,7 @@ from core.exceptions import ApplicationError
 from ops import selectors, services
 from ops.queues import queues_stats
 from tasks_api.models import Task
-from tasks_api.services import task_requeue
+from tasks_api.services import task_cancel, task_requeue
 
 
 def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -44,6 +44,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "broker_error": broker_error,
         "activity": selectors.task_activity(),
         "schedules": selectors.schedules_list(),
+        "running": selectors.task_running(),
         "failures": selectors.task_recent_failures(),
     }
     return render(request, "ops/dashboard.html", context)
@@ -72,4 +73,17 @@ def retry_failed(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Queued again {retried} failed {kind} task(s).")
+    return redirect("ops-site:dashboard")
+
+
+@require_POST
+@staff_only
+def cancel_task(request: HttpRequest, pk: UUID) -> HttpResponse:
+    task = get_object_or_404(Task, id=pk)
+    try:
+        task_cancel(task=task)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Task {task.id} is cancelled; a running one stops within seconds.")
     return redirect("ops-site:dashboard")

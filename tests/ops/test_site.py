@@ -25,7 +25,12 @@ def failed_task(owner, **fields) -> Task:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", "/ops/"), ("post", "/ops/tasks/retry-failed/"), ("post", "/ops/tasks/{id}/retry/")],
+    [
+        ("get", "/ops/"),
+        ("post", "/ops/tasks/retry-failed/"),
+        ("post", "/ops/tasks/{id}/retry/"),
+        ("post", "/ops/tasks/{id}/cancel/"),
+    ],
 )
 def test_anonymous_gets_401_and_other_users_403(client, owner, method, path):
     task = failed_task(owner)
@@ -67,3 +72,20 @@ def test_retry_and_retry_all_from_the_dashboard(client, staff, owner, django_cap
         response = client.post("/ops/tasks/retry-failed/", {"kind": "sleep"}, follow=True)
     assert "Queued again 2 failed sleep task(s)." in response.content.decode()
     assert not Task.objects.filter(status=TaskStatus.FAILED).exists()
+
+
+def test_staff_cancels_a_running_task_from_the_dashboard(client, staff, owner):
+    task = Task.objects.create(
+        owner=owner,
+        kind="sleep",
+        params={"seconds": 60},
+        status=TaskStatus.RUNNING,
+        started_at=timezone.now(),
+    )
+    client.force_login(staff)
+    assert f'data-task="{task.id}"' in client.get("/ops/").content.decode()
+    response = client.post(f"/ops/tasks/{task.id}/cancel/", follow=True)
+    assert f"Task {task.id} is cancelled" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CANCELLED
+    assert "Nothing runs now." in response.content.decode()
