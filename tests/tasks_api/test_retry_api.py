@@ -17,7 +17,11 @@ def make_task(owner, status, **fields) -> Task:
 def test_owner_retries_a_finished_task_under_the_same_id(
     owner_client, owner, status, django_capture_on_commit_callbacks
 ):
-    task = make_task(owner, status, error="boom", attempts=2, progress=40)
+    earlier = [
+        {"started_at": "2026-01-01T10:00:00Z", "finished_at": "2026-01-01T10:00:01Z", "error": "boom"},
+        {"started_at": "2026-01-01T10:01:00Z", "finished_at": "2026-01-01T10:01:01Z", "error": "boom"},
+    ]
+    task = make_task(owner, status, error="boom", attempts=earlier, progress=40)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = owner_client.post(f"/api/tasks/{task.id}/retry/")
     assert response.status_code == 202
@@ -26,7 +30,8 @@ def test_owner_retries_a_finished_task_under_the_same_id(
     assert (body["status"], body["error"], body["progress"], body["finished_at"]) == ("queued", "", 0, None)
     task.refresh_from_db()
     assert task.status == TaskStatus.QUEUED
-    assert task.attempts == 2, "the earlier attempts are kept"
+    assert task.attempts == earlier, "the earlier attempts are kept"
+    assert body["attempts"] == earlier
     assert len(callbacks) == 1, "the actor is sent again, after commit"
 
 
