@@ -41,6 +41,7 @@ install: $(VENV)/.installed ## create the venv and install the project with its 
 
 .env:
 	echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	echo "METRICS_TOKEN=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')" >> .env
 
 run: $(VENV)/.runtime .env ## serve the whole product on http://127.0.0.1:$(PORT) (PORT=8001 make run for another port)
 	$(PY) manage.py migrate --noinput -v0
@@ -86,7 +87,7 @@ bench: install ## benchmarks against the local services, each beside its baselin
 	$(TEST_ENV) $(PY) -m bench $(ARGS)
 
 docker-config: ## validate docker-compose.yml (docker compose, or the standalone docker-compose)
-	@export SECRET_KEY=$${SECRET_KEY:-only-to-validate-the-file}; \
+	@export SECRET_KEY=$${SECRET_KEY:-only-to-validate-the-file} METRICS_TOKEN=$${METRICS_TOKEN:-only-to-validate-the-file}; \
 	if docker compose version >/dev/null 2>&1; then docker compose config --quiet; \
 	elif command -v docker-compose >/dev/null; then docker-compose config --quiet; \
 	else \

@@ -5,6 +5,7 @@ The account pages it logs in through are core's (core.account_views).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,10 +14,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from periodiq import cron
 
 from codecheck import selectors, services
 from codecheck.forms import UploadForm
 from core.exceptions import ApplicationError
+from core.scheduling import next_run
 
 PAGE_SIZE = 25
 # Each check on a file's page shows its stored issues (up to CODECHECK_MAX_ISSUES).
@@ -55,7 +58,11 @@ def files(request: HttpRequest) -> HttpResponse:
                 return redirect("codecheck-site:files")
         else:
             messages.error(request, "Choose a .py file to upload.")
-    context = {"form": form, "page": _page(request, selectors.codefile_list(owner=request.user))}
+    context = {
+        "form": form,
+        "page": _page(request, selectors.codefile_list(owner=request.user)),
+        "next_check_at": next_run(cron(settings.CODECHECK_SWEEP_CRON)),
+    }
     return render(request, "codecheck/files.html", context, status=400 if form.errors else 200)
 
 

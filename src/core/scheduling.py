@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
 import dramatiq
 import pendulum
+from periodiq import CronSpec
 
 logger = logging.getLogger(__name__)
 
 
 def periodic_actors() -> list[dramatiq.Actor]:
     return [actor for actor in dramatiq.get_broker().actors.values() if "periodic" in actor.options]
+
+
+def next_run(spec: CronSpec) -> datetime:
+    """When a cron spec fires next, from now, as the scheduler reckons it (its local time)."""
+    return spec.next_valid_date(pendulum.now().replace(microsecond=0))
 
 
 class SchedulerThread(threading.Thread):

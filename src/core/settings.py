@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tasks_api",
     "images",
     "codecheck",
+    "ops",
     "actors",
 ]
 
@@ -226,6 +227,8 @@ DRAMATIQ_MIDDLEWARE = [
     "periodiq.PeriodiqMiddleware",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     "tasks_api.middleware.TaskRuntime",
+    # After DbConnectionsMiddleware: it writes to the database (see its docstring).
+    "ops.middleware.PeriodicRunsMiddleware",
 ]
 if RABBITMQ_URL:
     DRAMATIQ_BROKER = {
@@ -270,6 +273,12 @@ SLEEP_SLICE_SECONDS = env.int("SLEEP_SLICE_SECONDS", default=300)
 SEQUENTIAL_LEASE_SECONDS = env.int("SEQUENTIAL_LEASE_SECONDS", default=10)
 SEQUENTIAL_POLL_SECONDS = env.float("SEQUENTIAL_POLL_SECONDS", default=2.0)
 SEQUENTIAL_WAKE_CRON = env.str("SEQUENTIAL_WAKE_CRON", default="* * * * *")
+
+# GET /api/tasks/{id}/events/ reads the task's row this often while the stream is open.
+TASK_EVENTS_POLL_SECONDS = env.float("TASK_EVENTS_POLL_SECONDS", default=0.5)
+# GET /metrics answers loopback as it is, anyone else with `Authorization: Bearer <token>`;
+# with no token set, only loopback.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Capabilities' limits -----------------------------------------------------
 # MD5 by URL
@@ -372,6 +381,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "images.schema.document_file_view",
+        "tasks_api.schema.document_event_stream",
         "core.schema.document_error_responses",
     ],
 }

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core import account_views, views
 from core.throttling import throttle_posts
+from ops.views import metrics
 
 auth_patterns = [
     path("register/", views.RegisterView.as_view(), name="register"),
@@ -32,12 +33,15 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("api/", views.ApiRootView.as_view(), name="api-root"),
+    path("metrics", metrics, name="metrics"),
     path("api/auth/", include((auth_patterns, "auth"))),
     path("api/auth/", include((browsable_api_patterns, "rest_framework"))),
     path("api/tasks/", include("tasks_api.urls")),
     path("api/images/", include("images.urls")),
     path("api/codecheck/", include("codecheck.urls")),
     path("accounts/", include((account_patterns, "accounts"))),
+    path("api/ops/", include("ops.urls")),
+    path("ops/", include("ops.site_urls")),
     path("", include("codecheck.site_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
@@ -23,9 +22,8 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from core.models import User
+from core.async_auth import authenticate, unauthorized
 from images.imaging import rendition_names
 from images.models import Image, ImageStatus
 from images.selectors import image_get_for_download
@@ -33,22 +31,6 @@ from images.storage import image_file_presigned_url, image_file_stream
 
 ORIGINAL = "original"
 CHUNK_SIZE = 64 * 1024
-
-
-def _unauthorized(detail: Any) -> JsonResponse:
-    # A bad token's detail is already a dict ({"detail", "code", "messages"}), as DRF sends it.
-    response = JsonResponse(detail if isinstance(detail, dict) else {"detail": detail}, status=401)
-    response["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
-
-
-async def _authenticate(request: HttpRequest) -> User | None:
-    """The user of a valid Bearer token, else of the session; AuthenticationFailed on a bad token."""
-    authenticated: tuple[User, Any] | None = await sync_to_async(JWTAuthentication().authenticate)(request)
-    if authenticated is not None:
-        return authenticated[0]
-    user = await request.auser()
-    return user if user.is_authenticated else None
 
 
 async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -75,11 +57,11 @@ def _rendition_choices(image: Image) -> list[str]:
 @require_safe
 async def image_file(request: HttpRequest, pk: UUID) -> HttpResponseBase:
     try:
-        user = await _authenticate(request)
+        user = await authenticate(request)
     except AuthenticationFailed as exc:
-        return _unauthorized(exc.detail)
+        return unauthorized(exc.detail)
     if user is None:
-        return _unauthorized("Authentication credentials were not provided.")
+        return unauthorized("Authentication credentials were not provided.")
     image = await image_get_for_download(owner=user, image_id=pk)
     if image is None:
         return JsonResponse({"detail": "No image with this id."}, status=404)

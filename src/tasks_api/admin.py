@@ -36,7 +36,7 @@ class TaskAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
     ]
-    actions = ["requeue"]
+    actions = ["requeue", "cancel"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tasks are submitted through the API, which validates their params
@@ -56,6 +56,17 @@ class TaskAdmin(admin.ModelAdmin):
             service=lambda task: services.task_requeue(task=task),
             label=lambda task: str(task.id),
             done="Re-queued {count} task(s).",
+        )
+
+    @admin.action(description="Cancel the selected queued or running tasks")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            service=lambda task: services.task_cancel(task=task),
+            label=lambda task: str(task.id),
+            done="Cancelled {count} task(s); running ones stop within seconds.",
         )
 
 

@@ -129,3 +129,18 @@ LANE = [
         response_only=True,
     )
 ]
+
+RETRY = [
+    OpenApiExample(
+        "Queued again",
+        value={**FAILED, **{k: QUEUED[k] for k in ("status", "error", "started_at", "finished_at")}},
+        response_only=True,
+        status_codes=[202],
+    ),
+    OpenApiExample(
+        "Not failed or cancelled",
+        value={"detail": "The task is running; only failed or cancelled tasks can be re-queued."},
+        response_only=True,
+        status_codes=[409],
+    ),
+]

@@ -94,8 +94,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="Cancel a task",
         description=(
-            "A queued task is cancelled and never starts. A task that can no longer be cancelled, "
-            "and one the service started itself (cancel its object instead), answers 409."
+            "A queued task is cancelled and never starts; a running one stops within a few seconds "
+            "and ends `cancelled`. A finished task, and one the service started itself (cancel its "
+            "object instead), answers 409."
         ),
         request=None,
         responses={
@@ -116,6 +117,28 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
         task = services.task_cancel(task=task)
         return Response(TaskSerializer(task).data)
+
+    @extend_schema(
+        summary="Run a failed or cancelled task again",
+        description=(
+            "Queue a failed or cancelled task again, from the start: same id, its earlier attempts kept. "
+            "Any other status, and a task the service started itself, answers 409."
+        ),
+        request=None,
+        responses={202: TaskSerializer, 409: error_response("The task is not failed or cancelled.")},
+        examples=examples.RETRY,
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        if not registry.get(task.kind).public:
+            # As with cancel: an internal task belongs to its object, which runs it again itself.
+            raise ApplicationError(
+                f"The {task.kind} task is started by the service itself and cannot be retried.",
+                status_code=status.HTTP_409_CONFLICT,
+            )
+        task = services.task_requeue(task=task)
+        return Response(TaskSerializer(task).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="Your tasks in the sequential lane, in order",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
@@ -138,3 +141,10 @@ def test_the_reports_page_does_not_load_issue_lists(site, owner):
     assert page.content.count(b"data-check-id=") == 1
     check_reads = [q["sql"] for q in queries if 'FROM "codecheck_check"' in q["sql"]]
     assert check_reads and not any('"codecheck_check"."issues"' in sql for sql in check_reads)
+
+
+@time_machine.travel(datetime(2026, 3, 4, 9, 41, 20, tzinfo=UTC), tick=False)
+def test_the_files_page_says_when_the_next_check_runs(site, settings):
+    settings.CODECHECK_SWEEP_CRON = "*/15 * * * *"
+    page = site.get("/files/").content.decode()
+    assert "Next check at 09:45 UTC." in page

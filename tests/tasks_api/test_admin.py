@@ -62,3 +62,23 @@ def test_only_finished_tasks_can_be_deleted_in_the_admin(admin_client, owner):
     )
     assert bulk.status_code == 403
     assert Task.objects.filter(id=waiting.id).exists()
+
+
+def test_cancel_action_cancels_queued_and_running_tasks_only(admin_client, owner):
+    queued, running, done = (
+        Task.objects.create(owner=owner, kind="sleep", params={"seconds": 9}, status=status)
+        for status in ("queued", "running", "succeeded")
+    )
+    response = admin_client.post(
+        "/admin/tasks_api/task/",
+        {"action": "cancel", "_selected_action": [str(queued.id), str(running.id), str(done.id)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert [Task.objects.get(id=task.id).status for task in (queued, running, done)] == [
+        "cancelled",
+        "cancelled",
+        "succeeded",
+    ]
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("Cancelled 2 task(s)" in m for m in messages)
