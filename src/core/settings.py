@@ -196,6 +196,10 @@ else:
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 # Worker threads used by `manage.py serve` for the in-process worker.
 EMBEDDED_WORKER_THREADS = env.int("EMBEDDED_WORKER_THREADS", default=4)
+# Connections and requests one web server process serves at once; past it, uvicorn answers
+# 503 at once, so a burst of uploads cannot take the process's memory without bound. The
+# Procfile and the Dockerfile pass the same variable, with the same default, to uvicorn.
+WEB_LIMIT_CONCURRENCY = env.int("WEB_LIMIT_CONCURRENCY", default=64)
 
 TASK_RETENTION_DAYS = env.int("TASK_RETENTION_DAYS", default=30)
 TASK_PRUNE_CRON = env.str("TASK_PRUNE_CRON", default="17 3 * * *")

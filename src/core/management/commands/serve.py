@@ -37,7 +37,14 @@ class Command(BaseCommand):
         scheduler.start()
         self.stdout.write(f"Worker: {threads} threads. Scheduler: {len(scheduler.actors)} periodic actors.")
         try:
-            uvicorn.run("core.asgi:application", host=host, port=port, lifespan="off", log_level="info")
+            uvicorn.run(
+                "core.asgi:application",
+                host=host,
+                port=port,
+                lifespan="off",
+                log_level="info",
+                limit_concurrency=settings.WEB_LIMIT_CONCURRENCY,
+            )
         finally:
             # Ctrl+C: running tasks see the shutdown within a second or so and put
             # themselves back; the next start runs them again.
