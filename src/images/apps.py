@@ -7,6 +7,7 @@ class ImagesConfig(AppConfig):
 
     def ready(self) -> None:
         from images import signals  # noqa: F401  (connects the receivers)
+        from images.memory import malloc_release_large_blocks
         from images.processing import ImageProcessParamsSerializer
         from images.services import IMAGE_PROCESS_KIND
         from tasks_api import registry
@@ -21,3 +22,4 @@ class ImagesConfig(AppConfig):
                 public=False,
             )
         )
+        malloc_release_large_blocks()
