@@ -44,6 +44,8 @@ JPEG_QUALITY = 85
 # Renditions are resampled (Lanczos) from a picture first reduced by whole factors to at
 # least this many times their size, as Pillow's own `reducing_gap`: fast, and no worse.
 REDUCING_GAP = 3.0
+# Bytes read at a time while looking for a JPEG's end-of-image marker from the end.
+END_SEARCH_CHUNK = 64 * 1024
 # Rows converted at a time while reducing a large picture (see _reduced).
 BAND_PIXELS = 1 << 20
 
@@ -165,18 +167,20 @@ def _jpeg_is_whole(source: BinaryIO) -> bool:
     """True when an end-of-image marker follows the compressed pixels.
 
     Inside the compressed data every 0xFF byte is followed by 0x00 or a restart marker, so
-    the first FF D9 past the scan start ends the picture (an EXIF thumbnail's own end marker
-    comes before it). Data after it, as in motion photos, is allowed.
+    an FF D9 past the scan start ends the picture (an EXIF thumbnail's own end marker comes
+    before it). Data after it, as in motion photos, is allowed. The search runs backwards
+    from the end of the file, where the marker is, so a whole file costs one small read.
     """
     start = _jpeg_scan_start(source)
     if start is None:
         return False
-    source.seek(start)
-    carry = b""
-    while chunk := source.read(1 << 20):
-        if b"\xff\xd9" in carry + chunk[:1] or b"\xff\xd9" in chunk:
+    end = source.seek(0, io.SEEK_END)
+    while end > start:
+        begin = max(start, end - END_SEARCH_CHUNK)
+        source.seek(begin)
+        if b"\xff\xd9" in source.read(end - begin + 1):  # + 1: a marker across two reads
             return True
-        carry = chunk[-1:]
+        end = begin
     return False
 
 
