@@ -27,7 +27,16 @@ def benchmark_names() -> list[str]:
 
 
 def format_table(rows: list[Row]) -> str:
-    header = ("capability", "metric", "project", "baseline", "baseline is", "project/baseline", "note")
+    header = (
+        "capability",
+        "metric",
+        "project",
+        "baseline",
+        "baseline is",
+        "project/baseline",
+        "goal",
+        "note",
+    )
     lines = [header]
     for row in rows:
         ratio = "n/a" if math.isnan(row.ratio) else f"{row.ratio:.2f}x"
@@ -39,6 +48,7 @@ def format_table(rows: list[Row]) -> str:
                 f"{row.baseline:,.2f} {row.unit}",
                 row.baseline_name,
                 ratio,
+                row.goal,
                 row.note,
             )
         )

@@ -32,6 +32,7 @@ class Row:
     unit: str
     higher_is_better: bool = True
     note: str = ""
+    goal: str = ""  # the ratio the benchmark issue asks for, such as "≤ 1.5x"
 
     @property
     def ratio(self) -> float:

@@ -248,6 +248,10 @@ else:
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 # Worker threads used by `manage.py serve` for the in-process worker.
 EMBEDDED_WORKER_THREADS = env.int("EMBEDDED_WORKER_THREADS", default=4)
+# Connections and requests one web server process serves at once; past it, uvicorn answers
+# 503 at once, so a burst of uploads cannot take the process's memory without bound. The
+# Procfile and the Dockerfile pass the same variable, with the same default, to uvicorn.
+WEB_LIMIT_CONCURRENCY = env.int("WEB_LIMIT_CONCURRENCY", default=64)
 
 # How long `/readyz` keeps its answer before it probes the services again.
 READYZ_CACHE_SECONDS = env.float("READYZ_CACHE_SECONDS", default=5.0)
@@ -292,6 +296,13 @@ MD5_ALLOW_PRIVATE = env.bool("MD5_ALLOW_PRIVATE", default=False)
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=20 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
 IMAGE_RENDITION_SIZES = env.list("IMAGE_RENDITION_SIZES", cast=int, default=[100, 500])
+# A picture whose decode takes more than IMAGE_LARGE_DECODE_MB (a 50 MP PNG: 200 MB; a JPEG
+# is decoded at reduced scale and rarely is) waits in the worker process until fewer than
+# IMAGE_LARGE_DECODES others are decoding, so a worker's memory stays bounded.
+IMAGE_LARGE_DECODE_MB = env.int("IMAGE_LARGE_DECODE_MB", default=64)
+IMAGE_LARGE_DECODES = env.int("IMAGE_LARGE_DECODES", default=1)
+if IMAGE_LARGE_DECODES < 1:
+    raise ImproperlyConfigured("IMAGE_LARGE_DECODES must be at least 1 (or no large picture is ever made).")
 # Image reads are cached only where every process shares the cache: with separate worker
 # processes (RABBITMQ_URL) and a per-process cache (no REDIS_URL), a worker could not clear
 # the web process's copy, and readers would see `processing` after the image was ready.

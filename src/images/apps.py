@@ -8,6 +8,7 @@ class ImagesConfig(AppConfig):
     def ready(self) -> None:
         from core.accounts import account_cleanup_register
         from images import signals  # noqa: F401  (connects the receivers)
+        from images.memory import malloc_release_large_blocks
         from images.processing import ImageProcessParamsSerializer
         from images.services import IMAGE_PROCESS_KIND, images_delete_for_owner
         from tasks_api import registry
@@ -23,3 +24,4 @@ class ImagesConfig(AppConfig):
             )
         )
         account_cleanup_register("images", lambda user: images_delete_for_owner(owner=user))
+        malloc_release_large_blocks()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +21,22 @@ from tasks_api.params import ParamsSerializer
 from tasks_api.services import PermanentTaskError, TransientTaskError
 
 logger = logging.getLogger(__name__)
+
+
+# Per process: the worker's threads share it (the setting is read once, at start).
+_large_decodes = threading.BoundedSemaphore(settings.IMAGE_LARGE_DECODES)
+
+
+@contextmanager
+def _decode_slot(nbytes: int) -> Iterator[None]:
+    """Held while a picture is decoded and reduced: one whose decode takes more than
+    IMAGE_LARGE_DECODE_MB waits until fewer than IMAGE_LARGE_DECODES others do, so a burst
+    of 50 MP pictures on a many-threaded worker decodes a few at a time, not all at once."""
+    if nbytes <= settings.IMAGE_LARGE_DECODE_MB * 1024 * 1024:
+        yield
+        return
+    with _large_decodes:
+        yield
 
 
 class ImageProcessParamsSerializer(ParamsSerializer):
@@ -39,7 +58,10 @@ def image_process_run(task: Task, *, can_retry: bool) -> dict[str, Any]:
     try:
         with default_storage.open(image.file.name, "rb") as original:
             info, renditions = renditions_make(
-                original, sizes=settings.IMAGE_RENDITION_SIZES, max_pixels=settings.IMAGE_MAX_PIXELS
+                original,
+                sizes=settings.IMAGE_RENDITION_SIZES,
+                max_pixels=settings.IMAGE_MAX_PIXELS,
+                decoding=_decode_slot,
             )
         stored = [
             {

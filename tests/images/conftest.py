@@ -1,15 +1,20 @@
-"""Images made by Pillow for each test (no binary fixtures) and a private media root."""
+"""Images made by Pillow for each test (no binary fixtures), a private media root, and the
+clean-up of images that end-to-end tests make under the shared one."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags
 from PIL import Image as PILImage
+
+from images.storage import image_files_delete
 
 EXTENSIONS = {
     "JPEG": "jpg",
@@ -60,3 +65,14 @@ def media_root(settings, tmp_path) -> Iterator[Path]:
     """A media root of the test's own: what a test leaves there is plain to see."""
     settings.MEDIA_ROOT = tmp_path / "media"
     yield settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def made_images():
+    """Ids of the images a test uploads; their files are removed afterwards whatever happens."""
+    ids: list[str] = []
+    yield ids
+    for image_id in ids:
+        image_files_delete(image_id=image_id)
+    with contextlib.suppress(OSError):  # the parent folder, when no one else has images there
+        (Path(settings.MEDIA_ROOT) / "images").rmdir()

@@ -7,7 +7,6 @@ it too, and remove every file they made.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import threading
@@ -23,24 +22,12 @@ from PIL import Image as PILImage
 
 from core.events import event_publish
 from images.models import Image, image_directory
-from images.storage import image_files_delete
 from tests.helpers import wait_for
 from tests.images.conftest import make_image, upload
 from tests.images.event_queue import EventQueue
 from tests.images.listener import ListenerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def made_images():
-    """Ids of the images a test uploads; their files are removed afterwards whatever happens."""
-    ids: list[str] = []
-    yield ids
-    for image_id in ids:
-        image_files_delete(image_id=image_id)
-    with contextlib.suppress(OSError):  # the parent folder, when no one else has images there
-        (Path(settings.MEDIA_ROOT) / "images").rmdir()
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from PIL import ExifTags, ImageChops, ImageOps, ImageStat
 from PIL import Image as PILImage
-from PIL import ImageOps
 
-from images.imaging import InvalidImage, fit_inside, image_inspect, renditions_make
+from images.imaging import JPEG_QUALITY, InvalidImage, fit_inside, image_inspect, renditions_make
 from tests.images.conftest import make_image
 
 MAX_PIXELS = 50_000_000
@@ -146,3 +146,138 @@ def test_every_exif_orientation_comes_out_as_pillow_turns_it_upright(fmt, orient
         red, _, blue = rendition.getpixel(corner)
         expected_red, _, expected_blue = upright.getpixel(corner)
         assert (red > blue) is (expected_red > expected_blue), corner
+
+
+def damaged(fmt: str, size=(800, 600), **options) -> bytes:
+    """A picture with detail (noise) whose header is whole and whose pixels are not: cut
+    short, or (where the format keeps its directory at the end) garbled in the middle."""
+    buffer = io.BytesIO()
+    PILImage.effect_noise(size, 60).convert("RGB").save(buffer, fmt, **options)
+    content = buffer.getvalue()
+    if fmt == "TIFF":
+        middle = len(content) // 2
+        return content[:middle] + bytes(range(256)) * 64 + content[middle + 256 * 64 :]
+    return content[: len(content) // 2]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "options"),
+    [("GIF", {}), ("BMP", {}), ("TIFF", {"compression": "tiff_deflate"})],
+)
+def test_upload_check_reads_only_the_header_and_the_worker_finds_bad_pixels(fmt, options):
+    # Accepted from the header (nothing decodes the pixels), refused when they are decoded.
+    # (A WebP is checked whole when it is opened: libwebp's demuxer reads every chunk.)
+    content = damaged(fmt, **options)
+    info = image_inspect(io.BytesIO(content), max_pixels=MAX_PIXELS)
+    assert (info.format, info.width, info.height) == (fmt, 800, 600)
+    with pytest.raises(InvalidImage, match="damaged or truncated"):
+        make(content)
+
+
+def test_a_jpeg_without_its_end_marker_is_refused_but_data_after_it_is_allowed():
+    whole = make_image("JPEG", (800, 600), orientation=6)
+    with pytest.raises(InvalidImage, match="truncated"):
+        image_inspect(io.BytesIO(whole[:-2]), max_pixels=MAX_PIXELS)
+    # A motion photo carries its video after the picture's end marker.
+    info = image_inspect(io.BytesIO(whole + b"\x00\x00\x00\x18ftypmp42" + bytes(1000)), max_pixels=MAX_PIXELS)
+    assert (info.width, info.height) == (600, 800)
+
+
+def test_a_jpeg_cut_after_its_exif_thumbnail_is_refused():
+    # The thumbnail inside the EXIF block ends with an end marker of its own.
+    img = PILImage.effect_noise((800, 600), 60).convert("RGB")
+    thumbnail = io.BytesIO()
+    img.resize((160, 120)).save(thumbnail, "JPEG")
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.Orientation] = 1
+    buffer = io.BytesIO()
+    img.save(buffer, "JPEG", exif=exif.tobytes() + b"\x00" * 16 + thumbnail.getvalue())
+    content = buffer.getvalue()
+    assert content.count(b"\xff\xd9") >= 2
+    with pytest.raises(InvalidImage, match="truncated"):
+        image_inspect(io.BytesIO(content[: len(content) // 2]), max_pixels=MAX_PIXELS)
+
+
+class RecordingGate:
+    """A `decoding` gate that notes what it was asked and whether a decode is inside it."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+        self.inside = False
+
+    def __call__(self, nbytes: int):
+        self.asked.append(nbytes)
+        return self
+
+    def __enter__(self) -> None:
+        self.inside = True
+
+    def __exit__(self, *exc) -> None:
+        self.inside = False
+
+
+def test_the_decode_passes_the_gate_with_the_memory_it_takes():
+    gate = RecordingGate()
+    renditions_make(
+        io.BytesIO(make_image("PNG", (3000, 2000))), sizes=(100, 500), max_pixels=MAX_PIXELS, decoding=gate
+    )
+    assert gate.asked == [3000 * 2000 * 4] and not gate.inside
+    # A JPEG is decoded at reduced scale, and asks for that much only.
+    gate = RecordingGate()
+    renditions_make(
+        io.BytesIO(make_image("JPEG", (4000, 3000))), sizes=(100, 500), max_pixels=MAX_PIXELS, decoding=gate
+    )
+    assert gate.asked == [500 * 375 * 4]
+
+
+def test_a_failed_decode_leaves_the_gate():
+    gate = RecordingGate()
+    with pytest.raises(InvalidImage):
+        renditions_make(io.BytesIO(damaged("PNG")), sizes=(500,), max_pixels=MAX_PIXELS, decoding=gate)
+    assert len(gate.asked) == 1 and not gate.inside
+
+
+@pytest.mark.parametrize(
+    ("mode", "orientation"),
+    [("P", 1), ("RGB", 6), ("RGBA", 8), ("L", 3), ("I;16", 1), ("CMYK", 1)],
+)
+def test_large_pictures_reduced_band_by_band_look_as_pillow_makes_them(mode, orientation):
+    # Detail everywhere but no noise (which JPEG renditions could not keep), so a misplaced
+    # band or a wrong average shows.
+    size = (3001, 2003)  # odd sizes: the last band and column are partial blocks
+    detail = PILImage.effect_mandelbrot(size, (-2.2, -1.2, 1.0, 1.2), 100)
+    gradient = PILImage.linear_gradient("L").resize(size)
+    picture = PILImage.merge("RGB", (detail, gradient, detail.transpose(PILImage.Transpose.FLIP_LEFT_RIGHT)))
+    if mode == "P":
+        picture = picture.quantize(64)
+    elif mode == "I;16":
+        picture = detail.convert("I").point(lambda v: v * 256).convert("I;16")
+    else:
+        picture = picture.convert(mode)
+    fmt = "TIFF" if mode == "CMYK" else "PNG"
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    buffer = io.BytesIO()
+    picture.save(buffer, fmt, exif=exif)
+    info, renditions = make(buffer.getvalue(), sizes=(100, 500))
+
+    working = "RGBA" if mode == "RGBA" else "L" if mode == "L" else "RGB"
+    upright = ImageOps.exif_transpose(PILImage.open(io.BytesIO(buffer.getvalue())).convert(working))
+    assert (info.width, info.height) == upright.size
+    for rendition, box in zip(renditions, (100, 500), strict=False):
+        # What Pillow's own resize with the same reducing_gap makes from the whole picture,
+        # encoded as the rendition is.
+        reference = io.BytesIO()
+        upright.resize(fit_inside(*upright.size, box), PILImage.Resampling.LANCZOS, reducing_gap=3.0).save(
+            reference, "PNG" if rendition.extension == "png" else "JPEG", quality=JPEG_QUALITY
+        )
+        expected = PILImage.open(reference).convert(working)
+        got = opened(rendition).convert(working)
+        assert got.size == expected.size
+        difference = ImageStat.Stat(ImageChops.difference(got, expected)).mean
+        assert max(difference) < 1, difference  # rounding only
+
+
+def test_small_pictures_are_never_enlarged():
+    _, renditions = make(make_image("GIF", (60, 40)))
+    assert [(r.width, r.height) for r in renditions] == [(60, 40), (60, 40), (60, 40)]

@@ -102,7 +102,12 @@ class Command(BaseCommand):
             f"Scheduler: {len(scheduler.actors)} periodic actors."
         )
         config = uvicorn.Config(
-            "core.asgi:application", host=host, port=port, lifespan="off", log_level="info"
+            "core.asgi:application",
+            host=host,
+            port=port,
+            lifespan="off",
+            log_level="info",
+            limit_concurrency=settings.WEB_LIMIT_CONCURRENCY,
         )
         server = AnnouncingServer(config, on_ready=lambda: self.announce(host, port))
         try:
