@@ -23,7 +23,7 @@ def unauthorized(detail: Any) -> JsonResponse:
 
 async def authenticate(request: HttpRequest) -> User | None:
     """The user of a valid Bearer token, else of the session; AuthenticationFailed on a bad token."""
-    authenticated = await sync_to_async(JWTAuthentication().authenticate)(request)
+    authenticated: tuple[Any, Any] | None = await sync_to_async(JWTAuthentication().authenticate)(request)
     if authenticated is not None:
         return authenticated[0]
     user = await request.auser()

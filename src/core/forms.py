@@ -14,7 +14,8 @@ class RegisterForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("password") and data.get("password") != data.get("password_confirmation"):
             self.add_error("password_confirmation", "The two passwords differ.")
         return data

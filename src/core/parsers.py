@@ -11,8 +11,10 @@ reads the body, before any parser runs (core.exceptions makes it a 413).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils.json import strict_constant
@@ -34,8 +36,10 @@ def json_depth_exceeds(value: Any, limit: int) -> bool:
 
 
 class JSONParser(parsers.JSONParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
-        encoding = parsers.get_encoding(parser_context or {})
+    def parse(
+        self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             data = json.loads(
                 stream.read().decode(encoding), parse_constant=strict_constant if self.strict else None

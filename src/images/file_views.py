@@ -8,7 +8,7 @@ and the error answers follow the API's shape by hand.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 from rest_framework.exceptions import AuthenticationFailed
 
 from core.async_auth import authenticate, unauthorized
+from core.storage import FileChunks
 from images.imaging import rendition_names
 from images.models import Image, ImageStatus
 from images.selectors import image_get_for_download
@@ -33,10 +34,14 @@ ORIGINAL = "original"
 CHUNK_SIZE = 64 * 1024
 
 
-async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+def _next_chunk(chunks: FileChunks) -> bytes:
+    return next(chunks, b"")
+
+
+async def _chunks(chunks: FileChunks) -> AsyncIterator[bytes]:
     """Each chunk read in the thread pool; the file is closed however the download ends."""
     try:
-        while chunk := await sync_to_async(next, thread_sensitive=False)(chunks, b""):
+        while chunk := await sync_to_async(_next_chunk, thread_sensitive=False)(chunks):
             yield chunk
     finally:
         await sync_to_async(chunks.close, thread_sensitive=False)()

@@ -19,7 +19,7 @@ FALLBACK_TYPE = "application/octet-stream"
 def download_content_types() -> list[str]:
     extensions = sorted(set(SUPPORTED_FORMATS.values()) | {"jpg", "png"})  # renditions are JPEG or PNG
     guessed = {mimetypes.guess_type(f"file.{extension}")[0] for extension in extensions}
-    return [*sorted(guessed - {None}), FALLBACK_TYPE]
+    return [*sorted(kind for kind in guessed if kind is not None), FALLBACK_TYPE]
 
 
 def _example(value: dict[str, Any]) -> dict[str, Any]:

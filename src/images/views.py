@@ -57,8 +57,9 @@ class ImageViewSet(
     filterset_class = ImageFilter
     queryset = Image.objects.none()
 
+    # DRF reads it as an attribute; a property answers per route.
     @property
-    def parser_classes(self) -> list[type[BaseParser]]:
+    def parser_classes(self) -> list[type[BaseParser]]:  # type: ignore[override]
         # One content type per call: the upload (POST on the list) is multipart, a change of
         # name or tags (PUT or PATCH on an image) is JSON. Keyed on the route, not the action,
         # because the browsable API reads this on the page's own view to pick each form.

@@ -51,7 +51,8 @@ def _durations() -> Iterator[tuple[str, list[tuple[str, float]], float]]:
         runs.values("kind").annotate(count=Count("id"), total=Sum("duration"), **buckets).order_by("kind")
     ):
         cumulative = [
-            (floatToGoString(bound), row[f"le_{index}"]) for index, bound in enumerate(DURATION_BUCKETS)
+            (floatToGoString(bound), row[f"le_{index}"])  # type: ignore[literal-required]  # keys made above
+            for index, bound in enumerate(DURATION_BUCKETS)
         ]
         cumulative.append(("+Inf", row["count"]))
         yield row["kind"], cumulative, row["total"].total_seconds() if row["total"] else 0.0

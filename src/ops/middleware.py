@@ -10,16 +10,17 @@ runs on a fresh connection and its after-hook before that connection is tidied u
 from __future__ import annotations
 
 import dramatiq
+from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware
 
 
-def _is_periodic(broker: dramatiq.Broker, message: dramatiq.Message) -> bool:
+def _is_periodic(broker: dramatiq.Broker, message: MessageProxy) -> bool:
     actor = broker.actors.get(message.actor_name)
     return actor is not None and "periodic" in actor.options
 
 
 class PeriodicRunsMiddleware(Middleware):
-    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         if _is_periodic(broker, message):
             from ops.services import periodic_job_started
 
@@ -28,7 +29,7 @@ class PeriodicRunsMiddleware(Middleware):
     def after_process_message(
         self,
         broker: dramatiq.Broker,
-        message: dramatiq.Message,
+        message: MessageProxy,
         *,
         result: object = None,
         exception: BaseException | None = None,
@@ -38,7 +39,7 @@ class PeriodicRunsMiddleware(Middleware):
 
             periodic_job_finished(name=message.actor_name, error=exception)
 
-    def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         if _is_periodic(broker, message):
             from ops.services import periodic_job_skipped
 

@@ -19,7 +19,8 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -66,7 +67,7 @@ async def _events(*, owner: User, task_id: UUID, first: dict[str, Any]) -> Async
 
 
 @require_safe
-async def task_events(request: HttpRequest, pk: UUID) -> HttpResponse:
+async def task_events(request: HttpRequest, pk: UUID) -> HttpResponseBase:
     try:
         user = await authenticate(request)
     except AuthenticationFailed as exc:

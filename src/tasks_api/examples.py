@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample
 
 TASK_ID = "3f2b6c1e-8a4d-4e7b-9c1a-2d5e6f708192"
@@ -9,7 +11,7 @@ CREATED = "2026-12-02T09:30:00.120000Z"
 STARTED = "2026-12-02T09:30:00.480000Z"
 FINISHED = "2026-12-02T09:30:02.490000Z"
 
-QUEUED = {
+QUEUED: dict[str, Any] = {
     "id": TASK_ID,
     "kind": "sleep",
     "status": "queued",

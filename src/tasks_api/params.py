@@ -40,7 +40,7 @@ class SecondsField(serializers.FloatField):
         kwargs.setdefault("help_text", f"Seconds, 0 to {MAX_SECONDS}; fractions allowed.")
         super().__init__(**kwargs)
 
-    def to_representation(self, value: Any) -> int | float:
+    def to_representation(self, value: Any) -> Any:
         return value if isinstance(value, int) else float(value)
 
     def to_internal_value(self, data: Any) -> int | float:

@@ -120,7 +120,7 @@ def resolve_checked(url: str) -> tuple[str, str, int, list[str]]:
         if exc.errno == socket.EAI_AGAIN:
             raise TransientTaskError(f"Could not resolve {host}: {exc.strerror}.") from exc
         raise PermanentTaskError(f"Could not resolve {host}: {exc.strerror}.") from exc
-    addresses = [answer[4][0] for answer in answers]
+    addresses = [str(answer[4][0]) for answer in answers]
     # The address itself stays out of the message: it would tell a caller what names
     # resolve to inside the network the worker runs in.
     if not settings.MD5_ALLOW_PRIVATE and not all(is_public_address(a) for a in addresses):
