@@ -7,7 +7,6 @@ from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -16,6 +15,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import examples, health, services
 from core.accounts import user_delete
+from core.parsers import JSONParser
 from core.schema import error_response
 from core.serializers import (
     AccountDeleteSerializer,

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ops import selectors, services
+from ops import examples, selectors, services
 from ops.metrics import metrics_text
 from ops.queues import queues_stats
 from ops.serializers import (
@@ -36,8 +36,10 @@ NOT_STAFF = {403: OpenApiResponse(description="The caller is not staff.")}
 
 class WorkerListView(StaffAPIView):
     @extend_schema(
+        summary="Live worker processes",
         responses={200: WorkerSerializer(many=True), **NOT_STAFF},
         description="The live worker processes: a heartbeat within the last 30 seconds.",
+        examples=examples.WORKERS,
     )
     def get(self, request: Request) -> Response:
         return Response(WorkerSerializer(selectors.workers_live(), many=True).data)
@@ -50,7 +52,9 @@ class QueueListView(StaffAPIView):
             503: OpenApiResponse(description="The broker cannot be reached."),
             **NOT_STAFF,
         },
+        summary="Queues and their depth",
         description="Every queue the workers consume, with counts read from the broker; 503 if it is away.",
+        examples=examples.QUEUES,
     )
     def get(self, request: Request) -> Response:
         return Response(QueueSerializer(queues_stats(), many=True).data)
@@ -59,7 +63,9 @@ class QueueListView(StaffAPIView):
 class ScheduleListView(StaffAPIView):
     @extend_schema(
         responses={200: ScheduleSerializer(many=True), **NOT_STAFF},
+        summary="Periodic jobs",
         description="Every periodic job: its cron, next run, and last run as the workers recorded it.",
+        examples=examples.SCHEDULES,
     )
     def get(self, request: Request) -> Response:
         return Response(ScheduleSerializer(selectors.schedules_list(), many=True).data)
@@ -73,6 +79,9 @@ class RetryFailedView(StaffAPIView):
             400: OpenApiResponse(description="Unknown kind."),
             **NOT_STAFF,
         },
+        summary="Retry every failed task of a kind",
+        description="Queues again, from the start, every failed task of `kind`; answers how many.",
+        examples=examples.RETRY_FAILED,
     )
     def post(self, request: Request) -> Response:
         serializer = RetryFailedSerializer(data=request.data)

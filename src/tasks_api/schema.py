@@ -29,7 +29,13 @@ def document_event_stream(result: dict[str, Any], generator, request, public) ->
             "responses": {
                 "200": {
                     "description": "Events whose `data` is the task, as `GET /api/tasks/{id}/` answers it.",
-                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    "content": {
+                        "text/event-stream": {
+                            "schema": {"type": "string"},
+                            "example": 'data: {"id": "3f2b6c1e-8a4d-4e7b-9c1a-2d5e6f708192", '
+                            '"kind": "sleep", "status": "running", "progress": 40}\n\n',
+                        }
+                    },
                 },
                 "401": {
                     "description": "No or bad credentials.",

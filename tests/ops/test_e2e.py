@@ -31,7 +31,7 @@ def test_a_worker_lists_the_task_it_runs(worker, owner_client, staff_client):
 
     (listed,) = wait_for(running_on_a_worker, what="a worker to list the task")
     assert listed["pid"] in worker.child_pids()
-    assert "tasks" in listed["queues"]
+    assert "sleep" in listed["queues"]
     assert owner_client.post(f"/api/tasks/{task_id}/cancel/").status_code == 200
     wait_for(lambda: not running_on_a_worker(), what="the cancelled task to leave the worker")
 
@@ -41,12 +41,12 @@ def test_queue_count_rises_while_workers_are_stopped_and_falls_when_they_start(
 ):
     worker.stop()
     try:
-        before = queue(staff_client, "tasks")["messages"]
+        before = queue(staff_client, "sleep")["messages"]
         ids = [submit_sleep(owner_client, 0) for _ in range(3)]
-        wait_for(lambda: queue(staff_client, "tasks")["messages"] >= before + 3, what="the queue to grow")
-        assert queue(staff_client, "tasks")["consumers"] == 0
+        wait_for(lambda: queue(staff_client, "sleep")["messages"] >= before + 3, what="the queue to grow")
+        assert queue(staff_client, "sleep")["consumers"] == 0
         start_worker()
-        wait_for(lambda: queue(staff_client, "tasks")["messages"] == 0, what="the queue to drain")
+        wait_for(lambda: queue(staff_client, "sleep")["messages"] == 0, what="the queue to drain")
         wait_for(
             lambda: Task.objects.filter(id__in=ids, status="succeeded").count() == 3, what="the tasks to run"
         )

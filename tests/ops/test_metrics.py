@@ -61,7 +61,7 @@ def test_metrics_count_the_tasks_by_kind_and_status(client, owner):
     assert found[("workhorse_task_duration_seconds_sum", (("kind", "sleep"),))] == pytest.approx(22.3)
     assert found[("workhorse_workers", ())] == 0
     queues = {dict(labels)["queue"] for name, labels in found if name == "workhorse_queue_messages"}
-    assert {"tasks", "images", "codecheck", "maintenance"} <= queues
+    assert {"sleep", "md5", "sequential", "images", "codecheck", "maintenance"} <= queues
 
 
 def test_metrics_show_no_user_data(client, owner):
