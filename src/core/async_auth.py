@@ -9,6 +9,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, JsonResponse
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from core.models import User
@@ -28,3 +29,12 @@ async def authenticate(request: HttpRequest) -> User | None:
         return authenticated[0]
     user = await request.auser()
     return user if user.is_authenticated else None
+
+
+async def user_or_401(request: HttpRequest) -> User | JsonResponse:
+    """The caller, or the 401 answer for a missing or bad token (the first thing a view does)."""
+    try:
+        user = await authenticate(request)
+    except AuthenticationFailed as exc:
+        return unauthorized(exc.detail)
+    return user if user is not None else unauthorized("Authentication credentials were not provided.")

@@ -21,9 +21,8 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
-from rest_framework.exceptions import AuthenticationFailed
 
-from core.async_auth import authenticate, unauthorized
+from core.async_auth import user_or_401
 from core.storage import FileChunks
 from images.imaging import rendition_names
 from images.models import Image, ImageStatus
@@ -61,12 +60,9 @@ def _rendition_choices(image: Image) -> list[str]:
 
 @require_safe
 async def image_file(request: HttpRequest, pk: UUID) -> HttpResponseBase:
-    try:
-        user = await authenticate(request)
-    except AuthenticationFailed as exc:
-        return unauthorized(exc.detail)
-    if user is None:
-        return unauthorized("Authentication credentials were not provided.")
+    user = await user_or_401(request)
+    if isinstance(user, JsonResponse):
+        return user
     image = await image_get_for_download(owner=user, image_id=pk)
     if image is None:
         return JsonResponse({"detail": "No image with this id."}, status=404)

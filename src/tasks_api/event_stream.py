@@ -22,9 +22,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
-from rest_framework.exceptions import AuthenticationFailed
 
-from core.async_auth import authenticate, unauthorized
+from core.async_auth import user_or_401
 from core.models import User
 from tasks_api.models import FINISHED_STATUSES, Task
 from tasks_api.serializers import TaskSerializer
@@ -68,12 +67,9 @@ async def _events(*, owner: User, task_id: UUID, first: dict[str, Any]) -> Async
 
 @require_safe
 async def task_events(request: HttpRequest, pk: UUID) -> HttpResponseBase:
-    try:
-        user = await authenticate(request)
-    except AuthenticationFailed as exc:
-        return unauthorized(exc.detail)
-    if user is None:
-        return unauthorized("Authentication credentials were not provided.")
+    user = await user_or_401(request)
+    if isinstance(user, JsonResponse):
+        return user
     first = await sync_to_async(_snapshot)(owner=user, task_id=pk)
     if first is None:
         return JsonResponse({"detail": "No task with this id."}, status=404)
