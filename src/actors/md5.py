@@ -7,7 +7,7 @@ from functools import partial
 import dramatiq
 
 from actors.base import TASK_RETRY_OPTIONS, can_retry
-from tasks_api.md5 import md5_run
+from jobs.md5 import md5_run
 from tasks_api.services import task_execute
 
 

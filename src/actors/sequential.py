@@ -1,4 +1,4 @@
-"""The actor of the `sequential` kind: one message per attempt to run, see tasks_api.sequential."""
+"""The actor of the `sequential` kind: one message per attempt to run, see jobs.sequential."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dramatiq
 from django.conf import settings
 from periodiq import cron
 
-from tasks_api.sequential import sequential_step, sequential_wake
+from jobs.sequential import sequential_step, sequential_wake
 
 
 # A waiting task sends itself again (that is how it waits). Retries are for the rest: a

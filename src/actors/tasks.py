@@ -1,4 +1,4 @@
-"""Actors of the task machinery: the `sleep` kind and the retention sweep."""
+"""Actors of the task runtime itself: the retention sweep."""
 
 from __future__ import annotations
 
@@ -6,14 +6,7 @@ import dramatiq
 from django.conf import settings
 from periodiq import cron
 
-from actors.base import TASK_RETRY_OPTIONS, can_retry
-from tasks_api.services import task_execute, tasks_prune
-from tasks_api.sleep import sleep_run
-
-
-@dramatiq.actor(actor_name="sleep_task", queue_name="sleep", time_limit=600_000, **TASK_RETRY_OPTIONS)
-def sleep_task(task_id: str) -> None:
-    task_execute(task_id=task_id, handler=sleep_run, can_retry=can_retry())
+from tasks_api.services import tasks_prune
 
 
 @dramatiq.actor(

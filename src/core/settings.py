@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_dramatiq",
     "core",
     "tasks_api",
+    "jobs",
     "images",
     "codecheck",
     "ops",

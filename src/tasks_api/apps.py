@@ -7,7 +7,6 @@ class TasksApiConfig(AppConfig):
 
     def ready(self) -> None:
         from core.accounts import account_cleanup_register
-        from tasks_api import kinds  # noqa: F401  (registers the built-in kinds)
         from tasks_api.account_cleanup import tasks_cancel_for_owner
 
         account_cleanup_register("tasks", lambda user: tasks_cancel_for_owner(owner=user))

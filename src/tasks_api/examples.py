@@ -115,23 +115,6 @@ CANCEL = [
     ),
 ]
 
-LANE = [
-    OpenApiExample(
-        "Second in the lane",
-        value={
-            "id": TASK_ID,
-            "number": 118,
-            "position": 2,
-            "status": "queued",
-            "num": 7,
-            "timeout": 5,
-            "created_at": CREATED,
-            "started_at": None,
-        },
-        response_only=True,
-    )
-]
-
 RETRY = [
     OpenApiExample(
         "Queued again",

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from rest_framework import serializers
-
-MAX_SECONDS = 3600
 
 
 class ParamsSerializer(serializers.Serializer):
@@ -21,34 +18,3 @@ class ParamsSerializer(serializers.Serializer):
                     {key: ["Unknown parameter for this kind."] for key in unknown}
                 )
         return super().to_internal_value(data)
-
-
-class SecondsField(serializers.FloatField):
-    """A duration of 0..3600 seconds, fractions allowed (SPEC §3).
-
-    The number is kept as sent, so a result that echoes it gives back `2` for `2` and `0.3`
-    for `0.3`. A boolean is not a number here (Python's float(True) would make it 1.0), and
-    neither are NaN and the infinities (a string "nan" parses as a float, and NaN passes
-    every bound check).
-    """
-
-    default_error_messages = {"invalid": "A number of seconds is required."}
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", MAX_SECONDS)
-        kwargs.setdefault("help_text", f"Seconds, 0 to {MAX_SECONDS}; fractions allowed.")
-        super().__init__(**kwargs)
-
-    def to_representation(self, value: Any) -> Any:
-        return value if isinstance(value, int) else float(value)
-
-    def to_internal_value(self, data: Any) -> int | float:
-        if isinstance(data, bool):
-            self.fail("invalid")
-        if isinstance(data, int):
-            return data
-        number = super().to_internal_value(data)
-        if not math.isfinite(number):
-            self.fail("invalid")
-        return number

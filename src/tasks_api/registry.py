@@ -2,7 +2,9 @@
 
 Each domain app registers its kinds in its AppConfig.ready(): a name, the actor that runs
 it, the serializer that validates its params, and whether clients may submit it through
-`POST /api/tasks/`. The task views and services know kinds only through this registry.
+`POST /api/tasks/`. The kind that runs in a lane also registers the queue that
+`GET /api/tasks/queue/` lists. The task views and services know kinds only through this
+registry.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
 if TYPE_CHECKING:
@@ -33,7 +36,18 @@ class TaskKind:
     position: Callable[[Task], int | None] | None = None
 
 
+@dataclass(frozen=True)
+class Queue:
+    """What `GET /api/tasks/queue/` lists: the caller's unfinished tasks of a lane's kind, in order."""
+
+    kind: str
+    serializer: type[serializers.Serializer]
+    examples: list[OpenApiExample]
+
+
 _KINDS: dict[str, TaskKind] = {}
+# GET /api/tasks/queue/ lists one lane: the dict holds one queue at most.
+_QUEUES: dict[str, Queue] = {}
 
 
 def register(kind: TaskKind) -> TaskKind:
@@ -58,3 +72,20 @@ def public_kinds() -> list[TaskKind]:
 def actor_names() -> set[str]:
     """The actors that run a task row (their first argument is the task id)."""
     return {kind.actor_name for kind in _KINDS.values()}
+
+
+def register_queue(queue: Queue) -> Queue:
+    """Make `queue` the one that `GET /api/tasks/queue/` lists; its kind is registered first."""
+    if queue.kind not in _KINDS:
+        raise ValueError(f"task kind {queue.kind!r} is not registered")
+    if any(other != queue for other in _QUEUES.values()):
+        raise ValueError("GET /api/tasks/queue/ lists one queue, and one is registered already")
+    _QUEUES[queue.kind] = queue
+    return queue
+
+
+def queue() -> Queue:
+    """The queue `GET /api/tasks/queue/` lists."""
+    if not _QUEUES:
+        raise LookupError("no task kind registered a queue for GET /api/tasks/queue/")
+    return next(iter(_QUEUES.values()))

@@ -1,13 +1,51 @@
-"""Reads of Task rows, always scoped to their owner."""
+"""Reads of Task rows, always scoped to their owner, and the place of a task in a numbered queue.
+
+A kind whose tasks run in order (a lane, such as jobs' `sequential`) numbers them in
+`Task.number`; the reads here need nothing else of the kind, so every list shows the
+`position` of such a task in one query.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from core.models import User
-from tasks_api.lane import lane_position_expression, lane_tasks, lane_with_positions
-from tasks_api.models import Task
+from tasks_api.models import Task, TaskStatus
+
+UNFINISHED = (TaskStatus.QUEUED, TaskStatus.RUNNING)
+
+
+def lane_tasks(*, lane: str) -> QuerySet[Task]:
+    """Every user's unfinished tasks in the lane (cancelled ones have left it)."""
+    return Task.objects.filter(kind=lane, status__in=UNFINISHED, number__isnull=False)
+
+
+def lane_position_expression() -> Case:
+    """`position` as a query expression: one query for a whole page of tasks of any kinds.
+
+    1 + the unfinished tasks of the same lane with a lower number, for a task in a lane;
+    NULL for every other task (finished ones, and kinds without a lane, which have no number).
+    """
+    ahead = (
+        Task.objects.filter(
+            kind=OuterRef("kind"), status__in=UNFINISHED, number__isnull=False, number__lt=OuterRef("number")
+        )
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Case(
+        When(
+            number__isnull=False,
+            status__in=UNFINISHED,
+            then=Coalesce(Subquery(ahead), Value(0)) + 1,
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
 
 
 def task_list(*, owner: User) -> QuerySet[Task]:
@@ -25,4 +63,9 @@ def task_lane_queue(*, owner: User, lane: str) -> QuerySet[Task]:
 
     Positions count every user's tasks ahead, so they say when the caller's turn comes.
     """
-    return lane_with_positions(lane_tasks(lane=lane).filter(owner=owner))
+    return (
+        lane_tasks(lane=lane)
+        .filter(owner=owner)
+        .annotate(position=lane_position_expression())
+        .order_by("number")
+    )

@@ -7,7 +7,6 @@ from rest_framework import serializers
 
 from tasks_api import registry
 from tasks_api.models import Task, TaskStatus
-from tasks_api.params import SecondsField
 
 
 class AttemptSerializer(serializers.Serializer):
@@ -106,17 +105,3 @@ def task_submit_schema() -> PolymorphicProxySerializer:
     return PolymorphicProxySerializer(
         component_name="TaskSubmit", serializers=shapes, resource_type_field_name="kind"
     )
-
-
-class LaneEntrySerializer(serializers.ModelSerializer):
-    """One unfinished task of the sequential lane, as `GET /api/tasks/queue/` lists it."""
-
-    number = serializers.IntegerField(help_text="The task's place in the lane's whole history.")
-    position = serializers.IntegerField(help_text="1 = running or next, counted over every user's tasks.")
-    num = serializers.IntegerField(source="params.num")
-    timeout = SecondsField(source="params.timeout", help_text="Seconds it waits.")
-
-    class Meta:
-        model = Task
-        fields = ["id", "number", "position", "status", "num", "timeout", "created_at", "started_at"]
-        read_only_fields = fields

@@ -12,13 +12,7 @@ from core.schema import error_response
 from tasks_api import examples, registry, selectors, services
 from tasks_api.filters import TaskFilter
 from tasks_api.models import Task
-from tasks_api.sequential import KIND as SEQUENTIAL
-from tasks_api.serializers import (
-    LaneEntrySerializer,
-    TaskCreateSerializer,
-    TaskSerializer,
-    task_submit_schema,
-)
+from tasks_api.serializers import TaskCreateSerializer, TaskSerializer, task_submit_schema
 
 
 def _kinds_description() -> str:
@@ -27,6 +21,11 @@ def _kinds_description() -> str:
         "Submit a background job. It answers 202 at once; follow the task by its id.\n\nKinds:\n"
         + "\n".join(lines)
     )
+
+
+# Registered by its app (jobs: the `sequential` lane) before the URLs load, as are the kinds
+# the submit description lists.
+QUEUE = registry.queue()
 
 
 @extend_schema_view(
@@ -141,15 +140,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(TaskSerializer(task).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        summary="Your tasks in the sequential lane, in order",
-        responses={200: LaneEntrySerializer(many=True)},
-        examples=examples.LANE,
+        summary=f"Your tasks in the {QUEUE.kind} lane, in order",
+        responses={200: QUEUE.serializer(many=True)},
+        examples=QUEUE.examples,
         description=(
-            "Your unfinished `sequential` tasks in lane order. `position` counts every user's "
+            f"Your unfinished `{QUEUE.kind}` tasks in lane order. `position` counts every user's "
             "tasks (1 = running or next); `number` is the task's place in the lane's history."
         ),
     )
     @action(detail=False, methods=["get"], filterset_class=None)
     def queue(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.task_lane_queue(owner=request.user, lane=SEQUENTIAL))
-        return self.get_paginated_response(LaneEntrySerializer(page, many=True).data)
+        page = self.paginate_queryset(selectors.task_lane_queue(owner=request.user, lane=QUEUE.kind))
+        return self.get_paginated_response(QUEUE.serializer(page, many=True).data)

@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from jobs.lane import lane_claim
+from jobs.sequential import sequential_step
+from jobs.sleep import sleep_run
 from tasks_api import recovery, services
 from tasks_api.heartbeat import leases_renew
-from tasks_api.lane import lane_claim
 from tasks_api.models import Task, TaskStatus
 from tasks_api.runs import TaskStopped, current_runs, run_registered, stop_requested
-from tasks_api.sequential import sequential_step
-from tasks_api.sleep import sleep_run
 
 pytestmark = pytest.mark.django_db
 

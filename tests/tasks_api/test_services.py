@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
+from jobs.lane import lane_position
 from tasks_api import services
-from tasks_api.lane import lane_position
 from tasks_api.models import Task, TaskStatus
 from tests.helpers import wait_for
 

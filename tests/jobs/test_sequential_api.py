@@ -9,10 +9,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from tasks_api import sequential
-from tasks_api.lane import lane_claim, lane_release, lane_renew, lane_wake_head
+from jobs import sequential
+from jobs.lane import lane_claim, lane_release, lane_renew, lane_wake_head
+from jobs.sequential import sequential_step, sequential_wake
 from tasks_api.models import Lane, Task, TaskStatus
-from tasks_api.sequential import sequential_step, sequential_wake
 from tasks_api.services import task_create
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from jobs.params import SecondsField
 from tasks_api.models import Task
-from tasks_api.params import ParamsSerializer, SecondsField
+from tasks_api.params import ParamsSerializer
 from tasks_api.runs import raise_if_stopped
 from tasks_api.services import Outcome, task_set_progress
 

@@ -13,11 +13,11 @@ import threading
 import pytest
 from dramatiq.middleware import TimeLimitExceeded, raise_thread_exception
 
-from tasks_api.md5 import md5_of_url, md5_run
+from jobs.md5 import md5_of_url, md5_run
+from jobs.urlfetch import check_url_shape, is_public_address
 from tasks_api.models import Task, TaskEmail, TaskStatus
 from tasks_api.services import PermanentTaskError, TransientTaskError, task_requeue
-from tasks_api.urlfetch import check_url_shape, is_public_address
-from tests.tasks_api.conftest import generated_md5
+from tests.jobs.conftest import generated_md5
 
 
 def test_hash_and_size_match_hashlib(site):
@@ -132,7 +132,7 @@ def test_every_redirect_hop_is_checked(site, settings, monkeypatch):
         checked.append(address)
         return address == "127.0.0.1" or is_public_address(address)
 
-    monkeypatch.setattr("tasks_api.urlfetch.is_public_address", public)
+    monkeypatch.setattr("jobs.urlfetch.is_public_address", public)
     site.away = "http://[::1]:9/internal"
     with pytest.raises(PermanentTaskError, match=r"Refused: ::1 resolves"):
         md5_of_url(url=site.url("/away"))

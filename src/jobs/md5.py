@@ -2,7 +2,7 @@
 
 The body is hashed chunk by chunk as it arrives and never stored, so memory stays flat
 whatever its size; MD5_MAX_BYTES and the timeouts bound the rest. Fetching, with its
-address checks and redirects, is tasks_api.urlfetch.
+address checks and redirects, is jobs.urlfetch.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.conf import settings
 from dramatiq.middleware import TimeLimitExceeded
 from rest_framework import serializers
 
+from jobs.urlfetch import open_url, resolve_checked
 from tasks_api.email_once import EmailRefused, task_email_once
 from tasks_api.models import Task
 from tasks_api.params import ParamsSerializer
@@ -27,7 +28,6 @@ from tasks_api.services import (
     failure_reason,
     task_set_progress,
 )
-from tasks_api.urlfetch import open_url, resolve_checked
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The `sequential` kind: tasks that wait `timeout` seconds, strictly one at a time, in order.
 
-Each message for a task asks the lane (tasks_api.lane) for the lease. The head gets it and
+Each message for a task asks the lane (jobs.lane) for the lease. The head gets it and
 runs; any other task's message comes back after SEQUENTIAL_POLL_SECONDS, until its task is
 the head or has left the lane. A finishing task wakes its successor at once, so the polls
 only matter when something went wrong (a worker died, a message was lost).
@@ -21,19 +21,20 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from core.dispatch import send_actor
-from tasks_api.lane import (
+from jobs.lane import (
     Lease,
     lane_claim,
     lane_is_free,
     lane_position,
     lane_release,
     lane_renew,
-    lane_tasks,
     lane_wake_head,
 )
+from jobs.params import SecondsField
 from tasks_api.models import Task
-from tasks_api.params import ParamsSerializer, SecondsField
+from tasks_api.params import ParamsSerializer
 from tasks_api.runs import raise_if_stopped
+from tasks_api.selectors import lane_tasks
 from tasks_api.services import Outcome, task_execute, task_set_progress
 
 KIND = "sequential"

@@ -11,7 +11,7 @@ from django.db import transaction
 from core.dispatch import send_actor
 from tasks_api.models import Task
 from tests.helpers import wait_for
-from tests.tasks_api.conftest import generated_md5
+from tests.jobs.conftest import generated_md5
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -23,13 +23,11 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from django.utils import timezone
 
-from tasks_api.models import Lane, Task, TaskStatus
-
-UNFINISHED = (TaskStatus.QUEUED, TaskStatus.RUNNING)
+from tasks_api.models import Lane, Task
+from tasks_api.selectors import UNFINISHED, lane_tasks
 
 
 @dataclass(frozen=True)
@@ -49,15 +47,6 @@ def _free() -> Q:
     return Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now())
 
 
-def lane_tasks(*, lane: str) -> QuerySet[Task]:
-    """Every user's unfinished tasks in the lane (cancelled ones have left it)."""
-    return Task.objects.filter(kind=lane, status__in=UNFINISHED, number__isnull=False)
-
-
-def lane_head(*, lane: str) -> Task | None:
-    return lane_tasks(lane=lane).order_by("number").first()
-
-
 def lane_position(*, task: Task) -> int | None:
     """1 for the task that runs or runs next, counted over every user's tasks."""
     if task.number is None or task.status not in UNFINISHED:
@@ -65,35 +54,8 @@ def lane_position(*, task: Task) -> int | None:
     return 1 + lane_tasks(lane=task.kind).filter(number__lt=task.number).count()
 
 
-def lane_position_expression() -> Case:
-    """`position` as a query expression: one query for a whole page of tasks of any kinds.
-
-    1 + the unfinished tasks of the same lane with a lower number, for a task in a lane;
-    NULL for every other task (finished ones, and kinds without a lane, which have no number).
-    """
-    ahead = (
-        Task.objects.filter(
-            kind=OuterRef("kind"), status__in=UNFINISHED, number__isnull=False, number__lt=OuterRef("number")
-        )
-        .order_by()
-        .values("kind")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Case(
-        When(
-            number__isnull=False,
-            status__in=UNFINISHED,
-            then=Coalesce(Subquery(ahead), Value(0)) + 1,
-        ),
-        default=None,
-        output_field=IntegerField(),
-    )
-
-
-def lane_with_positions(queryset: QuerySet[Task]) -> QuerySet[Task]:
-    """Annotate `position` on tasks of a lane, in one query whatever the page size, in lane order."""
-    return queryset.annotate(position=lane_position_expression()).order_by("number")
+def lane_head(*, lane: str) -> Task | None:
+    return lane_tasks(lane=lane).order_by("number").first()
 
 
 @transaction.atomic
