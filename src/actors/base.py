@@ -19,7 +19,7 @@ def retry_when(retries: int, exception: BaseException) -> bool:
 
 
 # Transient failures are retried with exponential backoff between these bounds; anything
-# else fails the task at once (see tasks_api.services.task_execute). notify_shutdown: a
+# else fails the task at once (see tasks_api.services.execute.task_execute). notify_shutdown: a
 # stopping worker interrupts its runs, which put their task back for the next start.
 TASK_RETRY_OPTIONS = {
     "max_retries": MAX_RETRIES,
