@@ -58,12 +58,13 @@ def lane_head(*, lane: str) -> Task | None:
     return lane_tasks(lane=lane).order_by("number").first()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def lane_assign_number(*, task: Task) -> None:
     """Give a task entering the lane (new or re-queued) the next number of its lane.
 
     The UPDATE locks the lane row until the creating transaction commits, so two requests
-    at once get different numbers, and numbers follow commit order.
+    at once get different numbers, and numbers follow commit order. It runs inside that
+    transaction (savepoint=False: a savepoint of its own would only add two statements).
     """
     lanes = Lane.objects.filter(name=task.kind)
     if not lanes.update(last_number=F("last_number") + 1):

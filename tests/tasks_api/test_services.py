@@ -107,3 +107,33 @@ def test_a_created_task_is_marked_dispatched_once_the_broker_has_it(owner):
     task, _ = services.task_create(owner=owner, kind="sleep", params={"seconds": 0})
     # The send happens on a sender thread after commit: the request never waits for it.
     wait_for(lambda: Task.objects.get(id=task.id).dispatched_at, what="the broker's confirm")
+
+
+def test_a_claim_is_one_statement_and_gives_back_the_claimed_row(owner, django_assert_num_queries):
+    task = make_task(owner)
+    with django_assert_num_queries(1):  # UPDATE ... RETURNING, no SELECT after it
+        claimed = services.task_claim(task_id=task.id)
+    assert claimed is not None
+    assert claimed.id == task.id
+    assert claimed.owner_id == owner.id
+    assert claimed.params == {"seconds": 0}
+    stored = Task.objects.get(id=task.id)
+    assert (claimed.status, claimed.claim_token, claimed.lease_until, claimed.deliveries) == (
+        TaskStatus.RUNNING,
+        stored.claim_token,
+        stored.lease_until,
+        1,
+    )
+    assert claimed.started_at == stored.started_at == stored.claimed_at
+
+
+def test_a_claimed_task_is_not_claimed_again(owner):
+    task = make_task(owner)
+    assert services.task_claim(task_id=task.id) is not None
+    assert services.task_claim(task_id=task.id) is None
+
+
+def test_creating_a_task_without_a_key_takes_no_savepoint(owner, django_assert_num_queries):
+    # Inside the test's transaction: task_create adds the INSERT alone, no SAVEPOINT pair.
+    with django_assert_num_queries(1):
+        services.task_create(owner=owner, kind="sleep", params={"seconds": 0})

@@ -11,12 +11,14 @@ import os
 import socket
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db import connections
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from tasks_api.models import Task, TaskStatus
@@ -67,6 +69,22 @@ def task_take_over(*, task: Task) -> bool:
     return True
 
 
+def _update_returning(tasks: QuerySet[Task], values: dict[str, Any]) -> Task | None:
+    """`tasks.update(**values)` that gives back the row it changed, in one statement.
+
+    Django's update() answers a count only, so the claim would need a SELECT after it; this
+    is the same UPDATE with `RETURNING` (PostgreSQL, and SQLite since 3.35), read back as a
+    raw query so the fields are converted as any query's are. For one row: the claim
+    filters on the primary key. None when no row matched.
+    """
+    query = cast(UpdateQuery, tasks.query.chain(UpdateQuery))
+    query.add_update_values(values)
+    sql, params = query.get_compiler(tasks.db).as_sql()
+    quote = connections[tasks.db].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in Task._meta.concrete_fields)
+    return next(iter(Task.objects.using(tasks.db).raw(f"{sql} RETURNING {columns}", params)), None)
+
+
 def task_claim(*, task_id: UUID | str) -> Task | None:
     """Claim a task for this delivery; None when there is nothing to run.
 
@@ -86,13 +104,14 @@ def task_claim(*, task_id: UUID | str) -> Task | None:
         "deliveries": F("deliveries") + 1,
     }
     claimable = Q(status=TaskStatus.QUEUED) | Q(status=TaskStatus.RUNNING, claim_token__isnull=True)
-    if not Task.objects.filter(claimable, id=task_id).update(**claim):
+    task = _update_returning(Task.objects.filter(claimable, id=task_id), claim)
+    if task is None:
         stale = Task.objects.filter(id=task_id, status=TaskStatus.RUNNING, lease_until__lt=now).first()
         if stale is None or not task_take_over(task=stale):
             return None
-        if not Task.objects.filter(claimable, id=task_id).update(**claim):
+        task = _update_returning(Task.objects.filter(claimable, id=task_id), claim)
+        if task is None:
             return None  # it failed for good, or another delivery claimed it first
-    task = Task.objects.get(id=task_id)
     logger.info(
         "task started", extra={"task_id": str(task.id), "kind": task.kind, "delivery": task.deliveries}
     )

@@ -18,7 +18,20 @@ from tasks_api.services.fields import attempt, attempts_with, back_in_queue
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
+def _task_insert(
+    *, task_kind: registry.TaskKind, owner: User, params: dict[str, Any], idempotency_key: str
+) -> Task:
+    task = Task.objects.create(
+        owner=owner, kind=task_kind.name, params=params, idempotency_key=idempotency_key
+    )
+    if task_kind.on_queue is not None:
+        task_kind.on_queue(task)
+    return task
+
+
+# savepoint=False: inside a caller's transaction (an image's upload, a code check's sweep)
+# a savepoint of its own would only cost two statements; an error here fails the caller too.
+@transaction.atomic(savepoint=False)
 def task_create(
     *, owner: User, kind: str, params: dict[str, Any], idempotency_key: str = ""
 ) -> tuple[Task, bool]:
@@ -28,21 +41,23 @@ def task_create(
     and nothing is enqueued; the boolean says whether a task was created.
     """
     task_kind = registry.get(kind)
-    if idempotency_key:
-        existing = Task.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
-        if existing is not None:
+    if not idempotency_key:
+        task = _task_insert(task_kind=task_kind, owner=owner, params=params, idempotency_key="")
+    elif (existing := Task.objects.filter(owner=owner, idempotency_key=idempotency_key).first()) is not None:
+        return existing, False
+    else:
+        try:
+            # Only a key can collide, so only then does the insert need a savepoint to survive it.
+            with transaction.atomic():
+                task = _task_insert(
+                    task_kind=task_kind, owner=owner, params=params, idempotency_key=idempotency_key
+                )
+        except IntegrityError:
+            # The same key arrived twice at once: the other request created the task.
+            existing = Task.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+            if existing is None:
+                raise
             return existing, False
-    try:
-        with transaction.atomic():
-            task = Task.objects.create(owner=owner, kind=kind, params=params, idempotency_key=idempotency_key)
-            if task_kind.on_queue is not None:
-                task_kind.on_queue(task)
-    except IntegrityError:
-        # The same key arrived twice at once: the other request created the task.
-        existing = Task.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
-        if idempotency_key and existing is not None:
-            return existing, False
-        raise
     task_dispatch_on_commit(task=task)
     logger.info("task created", extra={"task_id": str(task.id), "kind": kind})
     return task, True
