@@ -184,7 +184,8 @@ def _check_status(response: urllib3.BaseHTTPResponse, url: str) -> None:
 
 @contextmanager
 def translated_errors(url: str) -> Iterator[None]:
-    """urllib3's errors as task errors a person can read.
+    """urllib3's errors, and the socket's and http.client's from the body's read (which goes
+    under urllib3, see body_chunks), as task errors a person can read.
 
     A refused connection or a reset may pass: retried. A timeout is not: the server stayed
     silent for the whole timeout, and trying again would mostly multiply the wait.
@@ -198,25 +199,17 @@ def translated_errors(url: str) -> Iterator[None]:
         raise PermanentTaskError(
             f"Timed out connecting to {url} after {settings.MD5_CONNECT_TIMEOUT:g} s."
         ) from exc
-    except ReadTimeoutError as exc:
+    # The built-in TimeoutError and ssl.SSLError before OSError: they are subclasses.
+    except (ReadTimeoutError, TimeoutError) as exc:
         raise PermanentTaskError(
             f"Timed out: {url} sent nothing for {settings.MD5_READ_TIMEOUT:g} s."
         ) from exc
-    except SSLError as exc:
+    except (SSLError, ssl.SSLError) as exc:
         raise PermanentTaskError(f"TLS failed for {url}: {exc}.") from exc
-    except ProtocolError as exc:
+    except (ProtocolError, OSError, http.client.HTTPException) as exc:
         raise TransientTaskError(f"The connection to {url} broke: {exc}.") from exc
     except HTTPError as exc:
         raise TransientTaskError(f"Fetching {url} failed: {exc}.") from exc
-    # The same failures raised by the body's read, which goes under urllib3 (body_chunks).
-    except TimeoutError as exc:
-        raise PermanentTaskError(
-            f"Timed out: {url} sent nothing for {settings.MD5_READ_TIMEOUT:g} s."
-        ) from exc
-    except ssl.SSLError as exc:
-        raise PermanentTaskError(f"TLS failed for {url}: {exc}.") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise TransientTaskError(f"The connection to {url} broke: {exc!r}.") from exc
 
 
 @contextmanager
