@@ -32,6 +32,7 @@ from tasks_api.urlfetch import open_url, resolve_checked
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
+MIB = 1024 * 1024
 
 
 class Md5ParamsSerializer(ParamsSerializer):
@@ -55,6 +56,20 @@ def _too_big() -> PermanentTaskError:
     return PermanentTaskError(f"The body is larger than the limit of {settings.MD5_MAX_BYTES} bytes.")
 
 
+def _step(size: int, length: int | None) -> int:
+    """Progress is reported at each step: a percent when the length is known, else a MiB."""
+    return 100 * size // length if length else size // MIB
+
+
+def _hashed(size: int, length: int | None) -> str:
+    """The progress message: "hashed 312 of 1024 MiB", or "hashed 312 MiB" without a length."""
+    return f"hashed {_mib(size)} of {_mib(length)} MiB" if length else f"hashed {_mib(size)} MiB"
+
+
+def _mib(size: int) -> str:
+    return f"{size / MIB:.0f}" if size >= 10 * MIB else f"{size / MIB:.1f}"
+
+
 def md5_of_url(*, url: str, task_id: UUID | None = None) -> dict[str, Any]:
     """Stream the body at `url` into MD5; `{md5, size, url}`. Raises task errors on failure."""
     digest = hashlib.md5(usedforsecurity=False)
@@ -64,16 +79,17 @@ def md5_of_url(*, url: str, task_id: UUID | None = None) -> dict[str, Any]:
         length = int(declared) if declared.isdigit() else None
         if length is not None and length > settings.MD5_MAX_BYTES:
             raise _too_big()
-        progress = 0
+        reported = 0
         for chunk in response.stream(CHUNK_BYTES, decode_content=False):
             size += len(chunk)
             if size > settings.MD5_MAX_BYTES:
                 raise _too_big()
             digest.update(chunk)
             raise_if_stopped()
-            if length and task_id and (now := 100 * size // length) > progress:
-                progress = now
-                task_set_progress(task_id=task_id, progress=min(progress, 99))
+            if task_id and (step := _step(size, length)) > reported:
+                reported = step
+                percent = min(step, 99) if length else 0
+                task_set_progress(task_id=task_id, progress=percent, message=_hashed(size, length))
     return {"md5": digest.hexdigest(), "size": size, "url": url}
 
 

@@ -36,6 +36,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "result",
             "error",
             "progress",
+            "progress_message",
             "position",
             "created_at",
             "started_at",

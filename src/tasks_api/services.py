@@ -33,7 +33,7 @@ from core.dispatch import enqueue_on_commit, send_actor
 from core.exceptions import ApplicationError
 from core.models import User
 from tasks_api import registry
-from tasks_api.models import FINISHED_STATUSES, Task, TaskEmail, TaskStatus
+from tasks_api.models import FINISHED_STATUSES, PROGRESS_MESSAGE_MAX_CHARS, Task, TaskEmail, TaskStatus
 from tasks_api.runs import TaskStopped, run_registered, shutting_down
 
 logger = logging.getLogger(__name__)
@@ -189,6 +189,7 @@ def task_requeue(*, task: Task) -> Task:
         error="",
         traceback="",
         progress=0,
+        progress_message="",
         started_at=None,
         finished_at=None,
     )
@@ -279,10 +280,15 @@ def task_claim(*, task_id: UUID | str) -> Task | None:
     return task
 
 
-def task_set_progress(*, task_id: UUID | str, progress: int) -> bool:
-    """Record progress; False when the task is no longer running (cancelled, taken over)."""
+def task_set_progress(*, task_id: UUID | str, progress: int, message: str = "") -> bool:
+    """Record progress and what the run is doing now (`message`, a few words, cut to fit).
+
+    False when the task is no longer running (cancelled, taken over).
+    """
     return bool(
-        Task.objects.filter(id=task_id, status=TaskStatus.RUNNING).update(progress=max(0, min(100, progress)))
+        Task.objects.filter(id=task_id, status=TaskStatus.RUNNING).update(
+            progress=max(0, min(100, progress)), progress_message=message[:PROGRESS_MESSAGE_MAX_CHARS]
+        )
     )
 
 
@@ -307,6 +313,7 @@ def task_succeed(*, task: Task, result: dict[str, Any]) -> None:
         result=result,
         error="",
         progress=100,
+        progress_message="",  # the result says it all; a failed run keeps where it stopped
         finished_at=timezone.now(),
         **_released(),
     ):
