@@ -9,6 +9,7 @@ from tasks_api.models import Task, TaskStatus
 from tasks_api.services import task_cancel, task_create
 from tests.codecheck.test_browser import CHROMIUM, browser, mark_page, shot, still_this_page  # noqa: F401  (the fixture)
 from tests.helpers import PASSWORD
+from tests.ops.test_site import failed_task
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Chromium at /usr/bin/chromium"),
@@ -75,17 +76,9 @@ def test_the_dashboard_updates_itself_as_tasks_run_fail_and_stop(
     expect(page.locator("#failures")).to_contain_text("No failed task.")
     mark_page(page)
 
-    failed = Task.objects.create(
-        owner=owner,
-        kind="sleep",
-        params={"seconds": 1},
-        status=TaskStatus.FAILED,
-        error="Internal error: OSError: disk full",
-        traceback="Traceback (most recent call last):\nOSError: disk full",
-        finished_at=timezone.now(),
-    )
+    failed = failed_task(owner)
     failure = page.locator(f'#failures tr[data-task="{failed.id}"]')
-    expect(failure).to_contain_text("OSError: disk full", timeout=30_000)
+    expect(failure).to_contain_text("ZeroDivisionError", timeout=30_000)
     expect(page.locator('#activity tr[data-kind="sleep"] [data-failed]')).to_have_text("1")
     failure.locator("summary").click()
 

@@ -8,6 +8,8 @@
  *   Server-Sent Events (GET /api/tasks/{id}/events/), writes each event's status and
  *   progress_message into its [data-task-state], and refreshes the regions once the task
  *   has finished.
+ *   At most MAX_STREAMS tasks are followed at once; with more on the page, the regions are
+ *   refreshed every POLL_SECONDS instead until few enough remain.
  * - [data-live-poll="<seconds>"]: while one is on the page, the regions are refreshed that
  *   often (for what no single task stream can tell: a check the sweep has not made yet, the
  *   whole operations dashboard).
@@ -18,6 +20,10 @@
   "use strict";
   const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
   const streams = new Map(); // events URL -> its EventSource
+  // A browser keeps at most six connections to a host over HTTP/1.1: streams beyond these
+  // few would leave the page's own requests waiting, so further tasks are polled for.
+  const MAX_STREAMS = 3;
+  const POLL_SECONDS = 5;
   let pollTimer = null;
 
   function swap(html) {
@@ -71,10 +77,22 @@
   }
 
   function watch() {
-    for (const element of document.querySelectorAll("[data-task-events]")) follow(element.dataset.taskEvents);
+    const shown = new Set([...document.querySelectorAll("[data-task-events]")].map((e) => e.dataset.taskEvents));
+    for (const [url, source] of streams) {
+      if (!shown.has(url)) {
+        source.close(); // no longer on the page
+        streams.delete(url);
+      }
+    }
+    let unfollowed = false;
+    for (const url of shown) {
+      if (streams.has(url) || streams.size < MAX_STREAMS) follow(url);
+      else unfollowed = true;
+    }
     clearTimeout(pollTimer);
     const poll = document.querySelector("[data-live-poll]");
-    if (poll) pollTimer = setTimeout(refresh, 1000 * Number(poll.dataset.livePoll));
+    const seconds = poll ? Number(poll.dataset.livePoll) : unfollowed ? POLL_SECONDS : 0;
+    if (seconds) pollTimer = setTimeout(refresh, 1000 * seconds);
   }
 
   watch();
