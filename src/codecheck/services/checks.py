@@ -118,5 +118,5 @@ def code_check_run(task: Task) -> dict[str, Any]:
         logger.info("code check not written", extra={"task_id": str(task.id), "reason": check})
         return {**outcome, "check_id": None, "skipped": check}
     outcome.update(check_id=check.id, result=check.result, issue_count=check.issue_count)
-    task_set_progress(task_id=task.id, progress=90, message=f"{check.result}; mailing the report")
+    task_set_progress(task_id=task.id, progress=90, message=f"check {check.result}; mailing the report")
     return {**outcome, **check_report_mail(check=check, task=task)}
