@@ -129,8 +129,12 @@ def start_web(*, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, s
     return proc, base
 
 
-def start_worker(*, name: str, processes: int, threads: int) -> WorkerProcess:
-    return spawn_worker(log_path=ARTIFACTS / f"{name}.log", processes=processes, threads=threads, env={})
+def start_worker(
+    *, name: str, processes: int, threads: int, env: dict[str, str] | None = None
+) -> WorkerProcess:
+    return spawn_worker(
+        log_path=ARTIFACTS / f"{name}.log", processes=processes, threads=threads, env=env or {}
+    )
 
 
 def stop(proc: subprocess.Popen) -> None:

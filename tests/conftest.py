@@ -209,6 +209,28 @@ def start_web(request) -> Iterator[Callable[..., str]]:
         proc.wait(timeout=30)
 
 
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory) -> Path:
+    """A STATIC_ROOT filled by collectstatic, as the Procfile's web command does first."""
+    root = tmp_path_factory.mktemp("static")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**os.environ, "STATIC_ROOT": str(root)},
+        check=True,
+    )
+    return root
+
+
+@pytest.fixture
+def site_server(start_web, collected_static) -> str:
+    """The whole site as deployed (uvicorn, whitenoise's static files) on the test database.
+
+    For the browser tests of live pages: the task event streams need the ASGI server.
+    """
+    return start_web({"STATIC_ROOT": str(collected_static)})
+
+
 class SmtpSink:
     """A real SMTP server (aiosmtpd) on loopback that keeps what it is handed.
 

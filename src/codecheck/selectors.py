@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from codecheck.models import Check, CodeFile
+from codecheck.services.check_tasks import CODE_CHECK_KIND
 from core.models import User
+from tasks_api.models import Task, TaskStatus
 
 
 def _with_last_check(files: QuerySet[CodeFile]) -> QuerySet[CodeFile]:
@@ -36,3 +40,21 @@ def check_list(*, owner: User, file_id: int | None = None, with_issues: bool = T
     if file_id is not None:
         checks = checks.filter(file_id=file_id)
     return checks
+
+
+def codefiles_with_check_task(*, owner: User, files: Iterable[CodeFile]) -> list[CodeFile]:
+    """The files, each with `check_task`: its check still queued or running (the oldest), or None.
+
+    The site's pages follow that task's event stream to update themselves when it is done.
+    """
+    files = list(files)
+    tasks = Task.objects.filter(
+        owner=owner,
+        kind=CODE_CHECK_KIND,
+        status__in=[TaskStatus.QUEUED, TaskStatus.RUNNING],
+        params__file_id__in=[code_file.id for code_file in files],
+    ).order_by("-created_at")
+    by_file = {task.params["file_id"]: task for task in tasks}  # the oldest comes last and stays
+    for code_file in files:
+        code_file.check_task = by_file.get(code_file.id)  # type: ignore[attr-defined]  # for the templates
+    return files

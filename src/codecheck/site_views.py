@@ -58,16 +58,15 @@ def files(request: HttpRequest) -> HttpResponse:
                 return redirect("codecheck-site:files")
         else:
             messages.error(request, "Choose a .py file to upload.")
-    context = {
-        "form": form,
-        "page": _page(request, selectors.codefile_list(owner=request.user)),
-        "next_check_at": next_run(cron(settings.CODECHECK_SWEEP_CRON)),
-    }
+    page = _page(request, selectors.codefile_list(owner=request.user))
+    page.object_list = selectors.codefiles_with_check_task(owner=request.user, files=page.object_list)
+    context = {"form": form, "page": page, "next_check_at": next_run(cron(settings.CODECHECK_SWEEP_CRON))}
     return render(request, "codecheck/files.html", context, status=400 if form.errors else 200)
 
 
 def _file_page(request: HttpRequest, code_file, form: UploadForm, status: int = 200) -> HttpResponse:
     checks = selectors.check_list(owner=request.user, file_id=code_file.id)
+    [code_file] = selectors.codefiles_with_check_task(owner=request.user, files=[code_file])
     context = {"file": code_file, "page": _page(request, checks, CHECKS_PAGE_SIZE), "form": form}
     return render(request, "codecheck/file_detail.html", context, status=status)
 

@@ -266,6 +266,11 @@ TOKEN_FLUSH_CRON = env.str("TOKEN_FLUSH_CRON", default="23 3 * * *")
 # whose deliveries killed their worker this many times fails instead of running again.
 TASK_LEASE_SECONDS = env.float("TASK_LEASE_SECONDS", default=15.0)
 TASK_HEARTBEAT_SECONDS = env.float("TASK_HEARTBEAT_SECONDS", default=3.0)
+# Off only to measure what the heartbeat costs (`make bench ARGS=ops`): without it no lease
+# is renewed (a task running past TASK_LEASE_SECONDS is taken over as if its worker had
+# died), no dead worker's task is taken over from this process, /api/ops/workers/ lists
+# nothing and cancelling a running task does not stop it.
+TASK_HEARTBEAT_ENABLED = env.bool("TASK_HEARTBEAT_ENABLED", default=True)
 TASK_MAX_DELIVERIES = env.int("TASK_MAX_DELIVERIES", default=5)
 # The relay sends tasks that have no message yet (the broker was away at commit, a process
 # died before sending) once they are this old, checking every TASK_RELAY_INTERVAL_SECONDS.

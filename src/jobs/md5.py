@@ -32,9 +32,12 @@ from tasks_api.services import (
 
 logger = logging.getLogger(__name__)
 
-# Progress is written when it rose and this long after the last write: a few writes for a
-# fast fetch instead of one per percent, and a slow one's still moves twice a second.
+# Progress is written when it rose and this long after the last write, or when it reached
+# a milestone (below): a few writes for a fast fetch instead of one per percent, a slow one's
+# still moves twice a second, and a body that stalls shows where it stopped give or take a
+# milestone.
 PROGRESS_INTERVAL_SECONDS = 0.5
+MIB = 1024 * 1024
 
 
 class Md5ParamsSerializer(ParamsSerializer):
@@ -58,6 +61,26 @@ def _too_big() -> PermanentTaskError:
     return PermanentTaskError(f"The body is larger than the limit of {settings.MD5_MAX_BYTES} bytes.")
 
 
+def _step(size: int, length: int | None) -> int:
+    """How far the hashing is: a percent when the length is known, else MiB hashed."""
+    return 100 * size // length if length else size // MIB
+
+
+def _passed_milestone(step: int, reported: int, length: int | None) -> bool:
+    """Whether `step` passed a tenth percent since `reported`, or without a length a power of
+    two MiB (so the writes grow rarer as the body grows)."""
+    return step // 10 > reported // 10 if length else step.bit_length() > reported.bit_length()
+
+
+def _hashed(size: int, length: int | None) -> str:
+    """The progress message: "hashed 312 of 1024 MiB", or "hashed 312 MiB" without a length."""
+    return f"hashed {_mib(size)} of {_mib(length)} MiB" if length else f"hashed {_mib(size)} MiB"
+
+
+def _mib(size: int) -> str:
+    return f"{size / MIB:.0f}" if size >= 10 * MIB else f"{size / MIB:.1f}"
+
+
 def md5_of_url(*, url: str, task_id: UUID | None = None) -> dict[str, Any]:
     """Stream the body at `url` into MD5; `{md5, size, url}`. Raises task errors on failure."""
     digest = hashlib.md5(usedforsecurity=False)
@@ -67,21 +90,19 @@ def md5_of_url(*, url: str, task_id: UUID | None = None) -> dict[str, Any]:
         length = int(declared) if declared.isdigit() else None
         if length is not None and length > settings.MD5_MAX_BYTES:
             raise _too_big()
-        progress, written_at = 0, time.monotonic()
+        reported, written_at = 0, time.monotonic()
         for chunk in body_chunks(response, url):
             size += len(chunk)
             if size > settings.MD5_MAX_BYTES:
                 raise _too_big()
             digest.update(chunk)
             raise_if_stopped()
-            percent = 100 * size // length if length else 0
-            if (
-                task_id
-                and percent > progress
-                and (now := time.monotonic()) - written_at >= PROGRESS_INTERVAL_SECONDS
-            ):
-                progress, written_at = percent, now
-                task_set_progress(task_id=task_id, progress=min(progress, 99))
+            if task_id and (step := _step(size, length)) > reported:
+                now = time.monotonic()
+                if now - written_at >= PROGRESS_INTERVAL_SECONDS or _passed_milestone(step, reported, length):
+                    reported, written_at = step, now
+                    percent = min(step, 99) if length else 0
+                    task_set_progress(task_id=task_id, progress=percent, message=_hashed(size, length))
     return {"md5": digest.hexdigest(), "size": size, "url": url}
 
 

@@ -37,7 +37,11 @@ def sleep_run(task: Task) -> dict[str, Any] | Outcome:
             return {"slept": seconds}
         progress = int(100 * (seconds - remaining) / seconds)
         if progress != last_progress:
-            task_set_progress(task_id=task.id, progress=progress)
+            task_set_progress(
+                task_id=task.id,
+                progress=progress,
+                message=f"slept {seconds - remaining:.0f} of {seconds:g} s",
+            )
             last_progress = progress
         if time.monotonic() >= slice_end:
             return Outcome.CONTINUE

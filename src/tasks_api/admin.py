@@ -23,6 +23,7 @@ class TaskAdmin(admin.ModelAdmin):
         "result",
         "error",
         "progress",
+        "progress_message",
         "deliveries",
         "attempts",
         "traceback",

@@ -19,6 +19,7 @@ QUEUED: dict[str, Any] = {
     "result": None,
     "error": "",
     "progress": 0,
+    "progress_message": "",
     "position": None,
     "created_at": CREATED,
     "started_at": None,
@@ -29,6 +30,7 @@ RUNNING = {
     **QUEUED,
     "status": "running",
     "progress": 40,
+    "progress_message": "slept 1 of 2 s",
     "started_at": STARTED,
     "attempts": [{"started_at": STARTED, "finished_at": None, "error": ""}],
 }
@@ -37,6 +39,7 @@ SUCCEEDED = {
     "status": "succeeded",
     "result": {"slept": 2},
     "progress": 100,
+    "progress_message": "",
     "finished_at": FINISHED,
     "attempts": [{"started_at": STARTED, "finished_at": FINISHED, "error": ""}],
 }

@@ -35,6 +35,8 @@ class TaskRuntime(dramatiq.Middleware):
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if getattr(worker, "one_off", False):
             return  # a command draining the in-process broker (core.dispatch) runs no runtime
+        from django.conf import settings
+
         from tasks_api.heartbeat import HeartbeatThread, RelayThread
 
         with self.lock:
@@ -45,7 +47,9 @@ class TaskRuntime(dramatiq.Middleware):
             if self.threads:
                 return
             shutting_down.clear()
-            self.threads = [HeartbeatThread(queues=self.queues), RelayThread()]
+            self.threads = [RelayThread()]
+            if settings.TASK_HEARTBEAT_ENABLED:
+                self.threads.append(HeartbeatThread(queues=self.queues))
             for thread in self.threads:
                 thread.start()
 

@@ -18,6 +18,7 @@ class TaskStatus(models.TextChoices):
 
 
 FINISHED_STATUSES = (TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED)
+PROGRESS_MESSAGE_MAX_CHARS = 200
 
 
 class Task(models.Model):
@@ -29,6 +30,11 @@ class Task(models.Model):
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0 to 100.")
+    progress_message = models.CharField(
+        max_length=PROGRESS_MESSAGE_MAX_CHARS,
+        blank=True,
+        help_text='What the run is doing, in a few words ("hashed 312 of 1024 MiB"); empty once succeeded.',
+    )
     deliveries = models.PositiveIntegerField(default=0, help_text="How many times a worker claimed it.")
     attempts = models.JSONField(
         default=list,

@@ -19,7 +19,8 @@ def document_event_stream(result: dict[str, Any], generator, request, public) ->
             "summary": "Follow a task as Server-Sent Events",
             "description": (
                 "A `text/event-stream` (an async view): one `data: <task JSON>` event now and one "
-                "at each change of status or progress, closed after the finished state."
+                "at each change of status or progress (`progress_message` included), closed after "
+                "the finished state."
             ),
             "tags": ["tasks"],
             "parameters": [
@@ -33,7 +34,8 @@ def document_event_stream(result: dict[str, Any], generator, request, public) ->
                         "text/event-stream": {
                             "schema": {"type": "string"},
                             "example": 'data: {"id": "3f2b6c1e-8a4d-4e7b-9c1a-2d5e6f708192", '
-                            '"kind": "sleep", "status": "running", "progress": 40}\n\n',
+                            '"kind": "sleep", "status": "running", "progress": 40, '
+                            '"progress_message": "slept 1 of 2 s"}\n\n',
                         }
                     },
                 },

@@ -35,6 +35,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "result",
             "error",
             "progress",
+            "progress_message",
             "position",
             "created_at",
             "started_at",

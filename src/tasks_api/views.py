@@ -41,7 +41,9 @@ QUEUE = registry.queue()
         summary="A task: its status, progress and result",
         description=(
             "Poll this to follow a task: `status` goes `queued`, `running`, then `succeeded` (with "
-            "`result`), `failed` (with a one-line `error`) or `cancelled`; `progress` is 0 to 100."
+            "`result`), `failed` (with a one-line `error`) or `cancelled`; `progress` is 0 to 100, "
+            "and `progress_message` says in a few words what the run is doing (`hashed 312 of 1024 "
+            "MiB`, `slept 4 of 10 s`; empty before the first report and once succeeded)."
         ),
         examples=examples.TASK,
     ),

@@ -1,7 +1,8 @@
 """The site in a real browser: Playwright driving Debian's Chromium against `live_server`.
 
-Sweeps and their check tasks (with the mails) run in-process here (the e2e tests prove the worker path). A screenshot of
-each page goes to test-artifacts/ (or $TEST_ARTIFACTS).
+Sweeps and their check tasks (with the mails) run in-process here (the e2e tests prove the
+worker path), except in the live-page test, which runs the site under uvicorn with real
+workers. A screenshot of each page goes to test-artifacts/ (or $TEST_ARTIFACTS).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from codecheck.services import codecheck_sweep
 from tests.codecheck.sources import CLEAN, DIRTY, sweep_and_check
 from tests.conftest import ARTIFACTS
 from tests.helpers import PASSWORD
@@ -51,6 +53,67 @@ def shot(page, name: str) -> None:
 
 def badge(page, file_name: str) -> str:
     return page.locator("#files tr", has_text=file_name).locator("[data-status]").inner_text()
+
+
+def log_in(page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("form:not(.d-flex) button[type=submit]")
+
+
+def still_this_page(page) -> bool:
+    """True while the page was not reloaded since `mark_page` (a reload drops the mark)."""
+    return page.evaluate("window.liveTestMark === true")
+
+
+def mark_page(page) -> None:
+    page.evaluate("window.liveTestMark = true")
+
+
+@pytest.mark.e2e
+def test_pending_checks_update_in_place_when_a_worker_runs_them(
+    browser, site_server, start_worker, without_session_worker, make_user, tmp_path
+):
+    expect = pytest.importorskip("playwright.sync_api").expect
+    make_user("live@example.com")
+    source = tmp_path / "live.py"
+    source.write_text(DIRTY)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, site_server, "live@example.com")
+    page.wait_for_url(f"{site_server}/files/")
+    page.set_input_files("#upload-file", str(source))
+    page.click("button:has-text('Upload')")
+    row = page.locator("#files tr", has_text="live.py")
+    expect(row.locator("[data-status]")).to_have_text("new")
+    expect(row).to_contain_text("waiting for the sweep")
+    mark_page(page)
+
+    # No worker runs yet: the sweep's task stays queued, and the page (which polls while a
+    # file waits for its sweep) shows it and follows its event stream.
+    assert codecheck_sweep() == 1
+    expect(row.locator("[data-task-events]")).to_have_text("check queued", timeout=30_000)
+    shot(page, "files-live-queued")
+    worker = start_worker()
+    expect(row.locator("[data-status]")).to_have_text("checked", timeout=30_000)
+    expect(row.locator("[data-result]")).to_have_text("failed · 3 issues")
+    assert row.locator("[data-task-events]").count() == 0
+    assert still_this_page(page), "the page updated itself, it was not reloaded"
+
+    # "Check now" on the file's page, with the worker stopped again: queued, then done.
+    worker.stop()
+    row.locator("text=live.py").click()
+    page.click("text=Check now")
+    expect(page.locator(".alert")).to_contain_text("A check of live.py is on its way.")
+    expect(page.locator("#file-header [data-task-events]")).to_have_text("check queued")
+    assert page.locator(".check").count() == 1
+    mark_page(page)
+    start_worker()
+    expect(page.locator(".check")).to_have_count(2, timeout=30_000)
+    expect(page.locator("#file-header [data-task-events]")).to_have_count(0)
+    expect(page.locator(".check").first.locator("[data-result]")).to_have_text("failed · 3 issues")
+    assert still_this_page(page)
+    shot(page, "file-detail-live-done")
 
 
 def test_a_new_user_checks_a_file_end_to_end(browser, live_server, smtp, tmp_path):

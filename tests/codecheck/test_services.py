@@ -272,6 +272,7 @@ def test_an_unreachable_mail_server_fails_the_task_and_keeps_the_check(owner, se
     task = Task.objects.get(id=check.task_id)
     assert task.status == "failed"
     assert task.error.startswith("Could not reach the mail server")
+    assert task.progress_message == f"check {check.result}; mailing the report", "where it stopped"
     code_file.refresh_from_db()
     assert code_file.status == FileStatus.CHECKED
 

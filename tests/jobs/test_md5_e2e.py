@@ -81,6 +81,26 @@ def test_a_big_body_is_hashed_with_flat_memory(worker, owner_client, site):
     assert growth < size // 8, f"peak RSS rose by {growth} bytes for a {size}-byte body"
 
 
+@pytest.mark.parametrize(
+    ("route", "progress", "message"),
+    [("stall", 50, "hashed 4.0 of 8.0 MiB"), ("stall-unsized", 0, "hashed 4.0 MiB")],
+)
+def test_progress_says_how_much_is_hashed(worker, owner_client, site, route, progress, message):
+    size = 8 * 1024 * 1024
+    task_id = submit(owner_client, {"url": site.url(f"/{route}/{size}")})
+    wait_for(site.stalled.is_set, what="the worker to be mid-download")
+
+    halfway = wait_for(
+        lambda: (t := owner_client.get(f"{TASKS}{task_id}/").json())["progress_message"] == message and t,
+        what=f"the progress message {message!r}",
+    )
+    assert (halfway["status"], halfway["progress"]) == ("running", progress)
+    site.release.set()
+    done = finished(owner_client, task_id)
+    assert done["status"] == "succeeded", done["error"]
+    assert (done["progress"], done["progress_message"]) == (100, "")
+
+
 def test_a_worker_killed_mid_download_runs_it_again_and_mails_once(worker, owner_client, site, smtp):
     size = 4_000_000
     task_id = submit(owner_client, {"url": site.url(f"/stall/{size}"), "email": "me@example.com"})

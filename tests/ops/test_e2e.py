@@ -85,3 +85,20 @@ def test_the_sweep_records_its_last_run_and_shows_the_next(worker, staff_client)
 
     job = wait_for(sweep, what="the sweep's run to be recorded")
     assert job["last_run_at"] < job["next_run_at"]
+
+
+def test_a_worker_with_the_heartbeat_off_runs_tasks_but_is_not_listed(
+    start_worker, without_session_worker, owner_client, staff_client
+):
+    quiet = start_worker(env={"TASK_HEARTBEAT_ENABLED": "0"})
+    task_id = submit_sleep(owner_client, 0)
+    wait_for(lambda: Task.objects.filter(id=task_id, status="succeeded").exists(), what="the task to run")
+    # A worker started after it, heartbeat on: once it is listed, the quiet one, whose
+    # heartbeat would have written its row first, shows it never did.
+    listed = start_worker()
+
+    def pids() -> set[int]:
+        return {w["pid"] for w in staff_client.get("/api/ops/workers/").json()}
+
+    wait_for(lambda: set(listed.child_pids()) <= pids(), what="the second worker to be listed")
+    assert not set(quiet.child_pids()) & pids()

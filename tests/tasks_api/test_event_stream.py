@@ -100,6 +100,8 @@ def test_the_stream_sends_the_task_now_and_at_each_change_then_closes(server, ow
             status=TaskStatus.RUNNING, progress=40, started_at=timezone.now()
         )
         assert (next(stream)["status"], 40) == ("running", 40)
+        Task.objects.filter(id=task.id).update(progress_message="slept 2 of 5 s")
+        assert next(stream)["progress_message"] == "slept 2 of 5 s"
         Task.objects.filter(id=task.id).update(progress=80)
         assert next(stream)["progress"] == 80
         Task.objects.filter(id=task.id).update(

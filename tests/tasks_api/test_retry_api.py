@@ -21,13 +21,27 @@ def test_owner_retries_a_finished_task_under_the_same_id(
         {"started_at": "2026-01-01T10:00:00Z", "finished_at": "2026-01-01T10:00:01Z", "error": "boom"},
         {"started_at": "2026-01-01T10:01:00Z", "finished_at": "2026-01-01T10:01:01Z", "error": "boom"},
     ]
-    task = make_task(owner, status, error="boom", attempts=earlier, progress=40)
+    task = make_task(
+        owner, status, error="boom", attempts=earlier, progress=40, progress_message="slept 4 of 10 s"
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = owner_client.post(f"/api/tasks/{task.id}/retry/")
     assert response.status_code == 202
     body = response.json()
     assert body["id"] == str(task.id)
-    assert (body["status"], body["error"], body["progress"], body["finished_at"]) == ("queued", "", 0, None)
+    assert (
+        body["status"],
+        body["error"],
+        body["progress"],
+        body["progress_message"],
+        body["finished_at"],
+    ) == (
+        "queued",
+        "",
+        0,
+        "",
+        None,
+    )
     task.refresh_from_db()
     assert task.status == TaskStatus.QUEUED
     assert task.attempts == earlier, "the earlier attempts are kept"

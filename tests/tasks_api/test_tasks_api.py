@@ -42,6 +42,7 @@ def test_create_answers_202_with_location_and_queued_task(
         "result",
         "error",
         "progress",
+        "progress_message",
         "position",
         "attempts",
         "created_at",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import transaction
 
@@ -33,6 +35,18 @@ def test_sleep_task_goes_queued_running_succeeded(worker, owner_client):
     row = Task.objects.get(id=task_id)
     assert row.result == {"slept": 2}
     assert row.deliveries == 1
+
+
+def test_a_running_sleep_says_how_long_it_slept(worker, owner_client):
+    response = owner_client.post("/api/tasks/", {"kind": "sleep", "params": {"seconds": 3}}, format="json")
+    task_id = response.json()["id"]
+
+    running = wait_for(
+        lambda: (t := poll(owner_client, task_id))["progress"] > 0 and t, what="progress to rise"
+    )
+    assert re.fullmatch(r"slept [12] of 3 s", running["progress_message"]), running
+    done = wait_for(lambda: (t := poll(owner_client, task_id))["status"] == "succeeded" and t, what="success")
+    assert done["progress_message"] == "", "a finished task's result says it all"
 
 
 def test_a_fractional_sleep_runs_and_echoes_its_seconds(worker, owner_client):

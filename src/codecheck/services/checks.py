@@ -22,6 +22,7 @@ from codecheck.checker import Issue, check_source
 from codecheck.models import Check, CheckResult, CodeFile, FileStatus
 from codecheck.services.report_mail import check_report_mail
 from tasks_api.models import Task, TaskStatus
+from tasks_api.services import task_set_progress
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ def _check_run(task: Task) -> Check | str:
     if reason := _stale_reason(code_file=code_file, version=task.params["version"]):
         return reason
     started_at = timezone.now()
+    task_set_progress(task_id=task.id, progress=0, message=f"running flake8 on {code_file.name}")
     return _check_record(task=task, issues=check_source(code_file.content), started_at=started_at)
 
 
@@ -116,4 +118,5 @@ def code_check_run(task: Task) -> dict[str, Any]:
         logger.info("code check not written", extra={"task_id": str(task.id), "reason": check})
         return {**outcome, "check_id": None, "skipped": check}
     outcome.update(check_id=check.id, result=check.result, issue_count=check.issue_count)
+    task_set_progress(task_id=task.id, progress=90, message=f"check {check.result}; mailing the report")
     return {**outcome, **check_report_mail(check=check, task=task)}

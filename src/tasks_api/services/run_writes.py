@@ -12,7 +12,7 @@ from uuid import UUID
 
 from django.utils import timezone
 
-from tasks_api.models import Task, TaskStatus
+from tasks_api.models import PROGRESS_MESSAGE_MAX_CHARS, Task, TaskStatus
 from tasks_api.services.fields import attempt, attempts_with, back_in_queue, released
 
 logger = logging.getLogger(__name__)
@@ -21,10 +21,15 @@ logger = logging.getLogger(__name__)
 MAX_TRACEBACK_CHARS = 16_000
 
 
-def task_set_progress(*, task_id: UUID | str, progress: int) -> bool:
-    """Record progress; False when the task is no longer running (cancelled, taken over)."""
+def task_set_progress(*, task_id: UUID | str, progress: int, message: str = "") -> bool:
+    """Record progress and what the run is doing now (`message`, a few words, cut to fit).
+
+    False when the task is no longer running (cancelled, taken over).
+    """
     return bool(
-        Task.objects.filter(id=task_id, status=TaskStatus.RUNNING).update(progress=max(0, min(100, progress)))
+        Task.objects.filter(id=task_id, status=TaskStatus.RUNNING).update(
+            progress=max(0, min(100, progress)), progress_message=message[:PROGRESS_MESSAGE_MAX_CHARS]
+        )
     )
 
 
@@ -45,6 +50,7 @@ def task_succeed(*, task: Task, result: dict[str, Any]) -> None:
         result=result,
         error="",
         progress=100,
+        progress_message="",  # the result says it all; a failed run keeps where it stopped
         finished_at=timezone.now(),
         **released(),
     ):

@@ -101,6 +101,7 @@ def task_requeue(*, task: Task) -> Task:
         error="",
         traceback="",
         progress=0,
+        progress_message="",
         started_at=None,
         finished_at=None,
     )
