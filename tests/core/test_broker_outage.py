@@ -16,10 +16,13 @@ import textwrap
 
 import pika
 import pytest
+import requests
 from django.conf import settings
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from tasks_api.models import Task, TaskStatus
 from tests.faultproxy import FaultProxy
-from tests.helpers import ROOT
+from tests.helpers import ROOT, wait_for
 from tests.images.event_queue import EventQueue
 
 pytestmark = pytest.mark.timeout(90)
@@ -148,3 +151,59 @@ def test_an_event_publish_to_a_broker_that_stops_answering_raises_and_the_next_g
         sender.kill()
         sender.wait()
         queue.close()
+
+
+# What the web process waits for a confirm before it gives up (RABBITMQ_SEND_TIMEOUT), and
+# the answer's bound: that wait and room for a busy machine, far below the minute the
+# connection bounds alone allow a send to a broker that holds every byte.
+WEB_SEND_TIMEOUT = 1
+ANSWER_BOUND = 5
+
+
+def sequential(session: requests.Session, base: str, num: int) -> str:
+    params = {"num": num, "timeout": 0}
+    response = session.post(f"{base}/api/tasks/", json={"kind": "sequential", "params": params}, timeout=10)
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_with_rabbitmq_holding_every_send_the_api_answers_and_the_relay_sends_the_rows_later(
+    without_session_worker, start_worker, broker_proxy, owner, start_web
+):
+    base = start_web({"RABBITMQ_URL": broker_proxy.url, "RABBITMQ_SEND_TIMEOUT": str(WEB_SEND_TIMEOUT)})
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {RefreshToken.for_user(owner).access_token}"
+    first, second = sequential(session, base, 1), sequential(session, base, 2)
+    wait_for(
+        lambda: Task.objects.filter(id__in=[first, second], dispatched_at__isnull=False).count() == 2,
+        what="both sequential tasks sent",
+    )
+
+    broker_proxy.hold()
+    # Cancelling the lane's head wakes the next one with a message: the request waits for
+    # that send's confirm, which the held broker never gives.
+    cancel = session.post(f"{base}/api/tasks/{first}/cancel/", timeout=ANSWER_BOUND)
+    assert cancel.status_code == 200, cancel.text
+    response = session.post(
+        f"{base}/api/tasks/", json={"kind": "sleep", "params": {"seconds": 0}}, timeout=ANSWER_BOUND
+    )
+    assert response.status_code == 202, response.text
+    sleeper = response.json()["id"]
+
+    # A worker that reaches the broker: the relay sends the row the web process could not.
+    start_worker(threads=2, env={"TASK_RELAY_INTERVAL_SECONDS": "0.5"})
+    done = wait_for(
+        lambda: Task.objects.filter(id=sleeper, status=TaskStatus.SUCCEEDED).first(),
+        timeout=60,
+        what="the relay to send the sleep task and a worker to run it",
+    )
+    assert done.deliveries == 1
+    wait_for(
+        lambda: Task.objects.filter(id=second, status=TaskStatus.SUCCEEDED).exists(),
+        timeout=60,
+        what="the next sequential task to run",
+    )
+    assert Task.objects.get(id=first).status == TaskStatus.CANCELLED
+    broker_proxy.restore()  # the web process's held sends end before it is stopped
