@@ -15,6 +15,7 @@ import enum
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -52,6 +53,8 @@ MAX_ATTEMPTS_KEPT = 25
 MAX_TRACEBACK_CHARS = 16_000
 WORKER_LABEL = f"{socket.gethostname()}:{os.getpid()}"
 TIME_LIMIT_ERROR = "The task ran past its time limit and was stopped."
+# How often a run a database error interrupted asks whether the database is back.
+DATABASE_POLL_SECONDS = 0.5
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -364,13 +367,36 @@ def is_database_error(exc: BaseException) -> bool:
     return isinstance(exc, (OperationalError, InterfaceError))
 
 
+def _queue_again_once_the_database_answers(*, task: Task, exc: BaseException) -> None:
+    """Put back a run a database error interrupted, as soon as the database answers again.
+
+    The run stays registered meanwhile, so the heartbeat renews its lease once the database
+    is back and nobody takes it over as if its worker had died (a death counts towards
+    TASK_MAX_DELIVERIES). Dramatiq's retry of the message then runs it again. Gives up on
+    shutdown, or inside a caller's transaction (a broken one cannot be retried): the lease
+    then runs out and the task is taken over.
+    """
+    first_line = next(iter(str(exc).strip().splitlines()), "")
+    reason = f"A database error interrupted it: {type(exc).__name__}: {first_line}"
+    while True:
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()  # a dropped one: the next query opens another
+        try:
+            task_wait_for_retry(task=task, error=reason)
+            return
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or shutting_down.is_set():
+                return
+            time.sleep(DATABASE_POLL_SECONDS)
+
+
 def task_execute(*, task_id: UUID | str, handler: Handler, can_retry: bool) -> Outcome:
     """Run one delivery of a task through `handler` and write the outcome back to its row.
 
     `can_retry` says whether the actor has Dramatiq retries left: a transient error is then
     re-raised so Dramatiq sends the message again after a backoff; otherwise it fails the
     task. A database error is re-raised whatever the retries (the actors retry those until
-    the database is back); the run's lease then runs out and the task is taken over.
+    the database is back), once the run is back in the queue with the reason.
     """
     task = task_claim(task_id=task_id)
     if task is None:
@@ -401,6 +427,7 @@ def task_execute(*, task_id: UUID | str, handler: Handler, can_retry: bool) -> O
             return Outcome.SKIPPED
         except Exception as exc:
             if is_database_error(exc):
+                _queue_again_once_the_database_answers(task=task, exc=exc)
                 raise
             logger.exception("task crashed", extra={"task_id": str(task.id), "kind": task.kind})
             task_fail(task=task, error=failure_reason(exc), traceback=format_exc())
