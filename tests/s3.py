@@ -98,6 +98,12 @@ class Bucket:
     def read(self, key: str) -> bytes:
         return self.server.client().get_object(Bucket=self.name, Key=key)["Body"].read()
 
+    def write(self, key: str, content: bytes) -> None:
+        self.server.client().put_object(Bucket=self.name, Key=key, Body=content)
+
+    def delete(self, key: str) -> None:
+        self.server.client().delete_object(Bucket=self.name, Key=key)
+
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dramatiq
+from django.conf import settings
 from django.db import close_old_connections, transaction
 from dramatiq.brokers.stub import StubBroker
 
@@ -27,12 +28,26 @@ _senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix=SENDER_PREFIX)
 
 
 def send_actor(actor_name: str, /, *args: Any, delay_ms: int | None = None, **kwargs: Any) -> None:
-    """Enqueue now, waiting for the broker's confirm. Code that writes rows uses enqueue_on_commit."""
+    """Enqueue now, waiting for the broker's confirm. Code that writes rows uses enqueue_on_commit.
+
+    The wait is bounded by RABBITMQ_SEND_TIMEOUT: a broker that holds every byte keeps a
+    send going for up to a minute within the connection's own bounds (six connections
+    tried), and the caller (a request, the relay) must not wait that long. Past it this
+    raises TimeoutError; the send may still go through later, and a second message for the
+    same row is harmless (the claim lets one delivery run it).
+    """
     actor = dramatiq.get_broker().get_actor(actor_name)
     if threading.current_thread().name.startswith(SENDER_PREFIX):
         actor.send_with_options(args=args, kwargs=kwargs, delay=delay_ms)  # already on a sender
     else:
-        _senders.submit(actor.send_with_options, args=args, kwargs=kwargs, delay=delay_ms).result()
+        sending = _senders.submit(actor.send_with_options, args=args, kwargs=kwargs, delay=delay_ms)
+        try:
+            sending.result(timeout=settings.RABBITMQ_SEND_TIMEOUT)
+        except TimeoutError:
+            sending.cancel()  # still queued behind other sends: it never goes
+            raise TimeoutError(
+                f"The broker did not take {actor_name} within {settings.RABBITMQ_SEND_TIMEOUT} s."
+            ) from None
     logger.debug("enqueued %s", actor_name, extra={"actor": actor_name})
 
 

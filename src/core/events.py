@@ -28,13 +28,12 @@ from django.db import close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.amqp import amqp_url_with_defaults
 from core.models import EventSequence, OutboxEvent
 from core.retry import retry
 
 logger = logging.getLogger(__name__)
 
-# Short timeouts: a broker that does not answer must not hold the publisher for long.
-CONNECT_TIMEOUT_SECONDS = 3
 BATCH = 200
 # One thread publishes what this process commits, so requests never wait for the broker.
 _publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-publish")
@@ -149,10 +148,15 @@ def declare_queues(channel: Any, exchange: str) -> None:
 
 
 def connection_parameters() -> pika.URLParameters:
-    params = pika.URLParameters(settings.RABBITMQ_URL)
-    params.socket_timeout = CONNECT_TIMEOUT_SECONDS
-    params.blocked_connection_timeout = CONNECT_TIMEOUT_SECONDS
-    return params
+    """The broker's bounds (RABBITMQ_CONNECTION_PARAMS), as every other connection has them.
+
+    The heartbeat matters most: pika has no timeout on a publisher confirm, and without
+    it a broker that stops answering holds the publish for the server's heartbeat (60 s,
+    checked every 65 s) on each of the retry decorator's tries.
+    """
+    return pika.URLParameters(
+        amqp_url_with_defaults(settings.RABBITMQ_URL, settings.RABBITMQ_CONNECTION_PARAMS)
+    )
 
 
 @retry(times=3, delay=1, exceptions=(Exception,))

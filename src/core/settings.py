@@ -218,6 +218,9 @@ RABBITMQ_CONNECTION_PARAMS = {
     "blocked_connection_timeout": env.float("RABBITMQ_BLOCKED_TIMEOUT", default=10.0),
     "heartbeat": env.int("RABBITMQ_HEARTBEAT", default=10),
 }
+# What a caller of core.dispatch.send_actor (a request, the relay) waits for a message's
+# confirm, whatever the bounds above still allow the send itself.
+RABBITMQ_SEND_TIMEOUT = env.float("RABBITMQ_SEND_TIMEOUT", default=2.0)
 DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",

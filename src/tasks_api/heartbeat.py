@@ -17,7 +17,7 @@ import os
 import socket
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -86,8 +86,17 @@ class HeartbeatThread(Loop):
         self.worker_id = uuid.uuid4()
         self.queues = queues
         self.started_at = timezone.now()
+        # Since when this process's rounds have reached the database without a break.
+        self.reachable_since: datetime | None = None
 
     def step(self) -> None:
+        try:
+            self.beat()
+        except Exception:
+            self.reachable_since = None
+            raise
+
+    def beat(self) -> None:
         leases_renew()
         now = timezone.now()
         Worker.objects.update_or_create(
@@ -102,7 +111,14 @@ class HeartbeatThread(Loop):
             },
         )
         Worker.objects.filter(heartbeat_at__lt=now - WORKER_GONE_AFTER).delete()
-        tasks_take_over_expired()
+        if self.reachable_since is None:
+            self.reachable_since = now
+        # A lease that ran out while this process could not reach the database proves no
+        # death: the holder could not renew it either (a database outage, a run waiting for
+        # the database to come back). Once every live holder has had a lease's time to renew,
+        # what is still expired is a dead worker's.
+        if now - self.reachable_since >= timedelta(seconds=settings.TASK_LEASE_SECONDS):
+            tasks_take_over_expired()
 
     def leave(self) -> None:
         try:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -18,8 +21,8 @@ from tests.helpers import PASSWORD, wait_for
 EMBEDDED_VARS = ("DATABASE_URL", "RABBITMQ_URL", "REDIS_URL", "EMAIL_URL", "MEDIA_ROOT", "STATIC_ROOT")
 
 
-@pytest.fixture
-def embedded_server(tmp_path):
+def embedded_env(tmp_path: Path) -> dict[str, str]:
+    """`make run`'s environment: nothing configured but a data directory of the test's own."""
     env = {key: value for key, value in os.environ.items() if key not in EMBEDDED_VARS}
     # Only the data directory differs from `make run`: the test must not touch var/.
     env.update(
@@ -27,12 +30,21 @@ def embedded_server(tmp_path):
         MEDIA_ROOT=str(tmp_path / "media"),
         STATIC_ROOT=str(tmp_path / "static"),
     )
+    return env
+
+
+def start_serve(tmp_path: Path) -> tuple[subprocess.Popen, str]:
+    """Run `make run`'s steps in `tmp_path` and `manage.py serve` on a free port, once it answers.
+
+    A second start in the same `tmp_path` serves the same database, as a second `make run` does.
+    """
+    env = embedded_env(tmp_path)
     manage = [sys.executable, "manage.py"]
     # The same steps as `make run` (LOG_FORMAT left to its embedded default).
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     port = free_port()
-    log = (tmp_path / "serve.log").open("w")
+    log = (tmp_path / "serve.log").open("a")
     proc = subprocess.Popen(
         [*manage, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
@@ -46,9 +58,20 @@ def embedded_server(tmp_path):
 
     wait_for(up, timeout=60, what="manage.py serve to answer")
     assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+    return proc, base
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def embedded_server(tmp_path):
+    proc, base = start_serve(tmp_path)
     yield base
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop(proc)
 
 
 @pytest.fixture
@@ -74,8 +97,7 @@ def test_serve_prints_where_everything_is_once_it_answers(embedded_server, serve
 
 
 def test_serve_on_a_busy_port_says_how_to_pick_another(tmp_path):
-    env = {key: value for key, value in os.environ.items() if key not in EMBEDDED_VARS}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", MEDIA_ROOT=str(tmp_path))
+    env = embedded_env(tmp_path)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -158,3 +180,51 @@ def test_a_flood_of_sleeps_does_not_hold_up_image_processing(embedded_server):
         what="the image to be processed",
     )
     assert running_sleeps() == 4  # every sleep thread still held
+
+
+# SPEC §6: "Ctrl+C stops it within 5 s (running tasks resume on the next start)". A bound of
+# the contract, read from the process's own exit.
+CTRL_C_STOPS_WITHIN = 5
+
+
+def test_ctrl_c_stops_serve_within_5_s_and_the_running_task_resumes_on_the_next_start(tmp_path):
+    proc, base = start_serve(tmp_path)
+    try:
+        creds = {"email": "ctrl-c@example.com", "password": PASSWORD}
+        assert requests.post(f"{base}/api/auth/register/", json=creds, timeout=10).status_code == 201
+        access = requests.post(f"{base}/api/auth/token/", json=creds, timeout=10).json()["access"]
+        headers = {"Authorization": f"Bearer {access}"}
+        sleep = {"kind": "sleep", "params": {"seconds": 8}}
+        response = requests.post(f"{base}/api/tasks/", json=sleep, headers=headers, timeout=10)
+        assert response.status_code == 202
+        path = response.headers["Location"]
+        wait_for(
+            lambda: requests.get(f"{base}{path}", headers=headers, timeout=10).json()["status"] == "running",
+            what="the sleep to start",
+        )
+
+        proc.send_signal(signal.SIGINT)  # what Ctrl+C in make run's terminal sends
+        proc.wait(timeout=CTRL_C_STOPS_WITHIN)
+    finally:
+        stop(proc)
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        status, attempts = db.execute("SELECT status, attempts FROM tasks_api_task").fetchone()
+    assert status == "queued", (tmp_path / "serve.log").read_text()
+    assert "shut down" in attempts  # the interrupted run, closed as such, not as a failure
+
+    proc, base = start_serve(tmp_path)
+    try:
+        done = wait_for(
+            lambda: (
+                (t := requests.get(f"{base}{path}", headers=headers, timeout=10).json())["status"]
+                in {"succeeded", "failed"}
+                and t
+            ),
+            timeout=60,
+            what="the task to finish after the restart",
+        )
+    finally:
+        stop(proc)
+    assert done["status"] == "succeeded", done
+    assert done["result"] == {"slept": 8}
+    assert len(done["attempts"]) == 2

@@ -1,11 +1,11 @@
-"""The images admin: thumbnails inline, and deleting there removes the files too."""
+"""The images admin: thumbnails inline, and deleting there removes the files too (both read
+from and removed in either storage: `storage` runs a test on MEDIA_ROOT and on S3)."""
 
 from __future__ import annotations
 
 import pytest
 
 from images.models import Image, Tag
-from tests.images.conftest import files_under
 from tests.images.test_images_api import process, uploaded
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 # `admin_client` is pytest-django's: a logged-in superuser.
 
 
-def test_list_and_change_pages_show_the_thumbnail(admin_client, owner_client):
+def test_list_and_change_pages_show_the_thumbnail(admin_client, owner_client, storage):
     ready = uploaded(owner_client, name="ready one")
     process(ready["id"])
     uploaded(owner_client, name="still processing")
@@ -25,7 +25,7 @@ def test_list_and_change_pages_show_the_thumbnail(admin_client, owner_client):
 
 
 def test_delete_in_the_admin_removes_the_files(
-    admin_client, owner_client, media_root, django_capture_on_commit_callbacks
+    admin_client, owner_client, storage, django_capture_on_commit_callbacks
 ):
     image = uploaded(owner_client)
     process(image["id"])
@@ -33,7 +33,7 @@ def test_delete_in_the_admin_removes_the_files(
         response = admin_client.post(f"/admin/images/image/{image['id']}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Image.objects.exists()
-    assert files_under(media_root) == []
+    assert storage.object_keys() == []
 
 
 def test_uploads_go_through_the_api_not_the_admin(admin_client):
@@ -73,13 +73,13 @@ def test_tags_are_read_only_in_the_admin(admin_client, owner_client):
 
 
 def test_deleting_the_owner_in_the_admin_removes_their_images_files(
-    admin_client, owner, owner_client, media_root, django_capture_on_commit_callbacks
+    admin_client, owner, owner_client, storage, django_capture_on_commit_callbacks
 ):
     image = uploaded(owner_client)
     process(image["id"])  # its task finished: nothing stops the owner's deletion
-    assert files_under(media_root)
+    assert len(storage.object_keys()) == 4
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(f"/admin/core/user/{owner.id}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Image.objects.exists()
-    assert files_under(media_root) == []
+    assert storage.object_keys() == []

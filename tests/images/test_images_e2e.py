@@ -1,8 +1,9 @@
 """Images end to end: the API, a real worker process over RabbitMQ, Redis, the events
 exchange, and the image-events listener as its own process.
 
-The shared worker reads the default MEDIA_ROOT from its environment, so these tests keep
-it too, and remove every file they made.
+The tests that take `worker_storage` run on both storages: on MEDIA_ROOT with the shared
+worker (which reads the default MEDIA_ROOT from its environment, so these tests keep it
+too, and remove every file they made), and on an S3 bucket with a worker of their own.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import pika
 import pytest
@@ -103,7 +103,7 @@ def finished_task(client, task_id: str) -> dict:
 
 
 def test_phone_photo_upload_process_rename_delete_with_events(
-    worker, owner, owner_client, made_images, events, start_listener
+    worker_storage, owner, owner_client, made_images, events, start_listener
 ):
     listener = start_listener()
     content = make_image("JPEG", (4000, 3000), orientation=6)  # a portrait, as phones store it
@@ -136,6 +136,7 @@ def test_phone_photo_upload_process_rename_delete_with_events(
         assert (picture.mode == "L") is (rendition["name"] == "grayscale")
     task = finished_task(owner_client, image["task"])  # the task is written after the image
     assert (task["kind"], task["status"]) == ("image_process", "succeeded")
+    assert len(worker_storage.object_keys(f"{image_directory(image_id)}/")) == 4
 
     response = owner_client.patch(
         f"/api/images/{image_id}/", {"name": "Portrait", "tags": ["family"]}, format="json"
@@ -143,8 +144,7 @@ def test_phone_photo_upload_process_rename_delete_with_events(
     assert (response.json()["name"], response.json()["tags"]) == ("Portrait", ["family"])
     assert detail(owner_client, image_id)["name"] == "Portrait"
     assert owner_client.delete(f"/api/images/{image_id}/").status_code == 204
-    directory = Path(settings.MEDIA_ROOT) / image_directory(image_id)
-    wait_for(lambda: not directory.exists(), what="the files to go")
+    wait_for(lambda: not worker_storage.object_keys(f"{image_directory(image_id)}/"), what="the files to go")
 
     received = events.wait_for_events(4)
     assert [event["event"] for event in received] == [
@@ -170,7 +170,9 @@ def test_phone_photo_upload_process_rename_delete_with_events(
     assert all(line["routing_key"] == line["event"] for line in lines)
 
 
-def test_original_damaged_in_storage_marks_image_and_task_failed(worker, owner_client, made_images, events):
+def test_original_damaged_in_storage_marks_image_and_task_failed(
+    worker_storage, owner_client, made_images, events
+):
     # The message goes out when the block commits, after the original was cut short.
     with transaction.atomic():
         response = owner_client.post(
@@ -178,8 +180,8 @@ def test_original_damaged_in_storage_marks_image_and_task_failed(worker, owner_c
         )
         image_id = response.json()["id"]
         made_images.append(image_id)
-        original = Path(settings.MEDIA_ROOT) / Image.objects.get(id=image_id).file.name
-        original.write_bytes(original.read_bytes()[:1500])
+        original = Image.objects.get(id=image_id).file.name
+        worker_storage.write(original, worker_storage.read(original)[:1500])
     image = wait_for(
         lambda: (d := detail(owner_client, image_id))["status"] != "processing" and d, what="the outcome"
     )

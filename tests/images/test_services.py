@@ -12,7 +12,6 @@ from images.imaging import ImageInfo
 from images.models import Image
 from images.services import image_delete, image_processed, image_processing_failed, image_update
 from images.storage import image_file_write
-from tests.images.conftest import files_under
 from tests.images.test_images_api import process, uploaded
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -20,9 +19,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 INFO = ImageInfo(format="JPEG", extension="jpg", mode="RGB", width=10, height=10)
 
 
-def test_a_rolled_back_delete_keeps_row_and_files(
-    owner_client, media_root, django_capture_on_commit_callbacks
-):
+def test_a_rolled_back_delete_keeps_row_and_files(owner_client, storage, django_capture_on_commit_callbacks):
     image = uploaded(owner_client)
     process(image["id"])
     with (
@@ -33,14 +30,15 @@ def test_a_rolled_back_delete_keeps_row_and_files(
         image_delete(image=Image.objects.get(id=image["id"]))
         raise RuntimeError("something later in the same transaction failed")
     assert Image.objects.filter(id=image["id"]).exists()
-    assert len(files_under(media_root)) == 4
+    assert len(storage.object_keys()) == 4
 
 
-def test_renditions_of_an_image_deleted_during_processing_are_swept(media_root):
+def test_renditions_of_an_image_deleted_during_processing_are_swept(storage):
     image_id = uuid.uuid4()
     image_file_write(image_id=image_id, filename="100x100.jpg", content=b"made after the delete")
+    assert storage.object_keys() == [f"images/{image_id}/100x100.jpg"]
     assert not image_processed(image_id=image_id, info=INFO, renditions=[])
-    assert files_under(media_root) == []
+    assert storage.object_keys() == []
 
 
 def test_failing_an_image_that_is_gone_does_nothing():

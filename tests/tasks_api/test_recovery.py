@@ -176,10 +176,16 @@ def test_a_database_error_in_a_handler_is_retried_not_a_failed_task(owner):
     def database_away(task):
         raise OperationalError("server closed the connection unexpectedly")
 
-    with pytest.raises(OperationalError):
+    with pytest.raises(OperationalError):  # for Dramatiq, which retries it whatever the retries left
         services.task_execute(task_id=task.id, handler=database_away, can_retry=False)
     task.refresh_from_db()
-    assert task.status == TaskStatus.RUNNING  # its lease runs out and the task is taken over
+    # Back in the queue for the retry, with the reason: not a worker death, not a failure.
+    assert (task.status, task.claim_token) == (TaskStatus.QUEUED, None)
+    reason = "A database error interrupted it: OperationalError: server closed the connection unexpectedly"
+    assert task.error == f"Delivery 1 failed, retrying: {reason}"
+    [attempt] = task.attempts
+    assert attempt["error"] == reason
+    assert not attempt.get("lost")
 
 
 def test_after_a_restart_of_the_embedded_default_every_unfinished_task_is_sent_again(owner):

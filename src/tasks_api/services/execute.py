@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import enum
 import logging
+import time
 from collections.abc import Callable
 from traceback import format_exc
 from typing import Any
 from uuid import UUID
 
+from django.db import InterfaceError, OperationalError, connection
 from dramatiq.middleware import Shutdown, TimeLimitExceeded
 
 from tasks_api.models import Task
@@ -32,6 +34,9 @@ from tasks_api.services.run_writes import task_fail, task_put_back, task_succeed
 
 logger = logging.getLogger(__name__)
 
+# How often a run a database error interrupted asks whether the database is back.
+DATABASE_POLL_SECONDS = 0.5
+
 
 class Outcome(enum.Enum):
     DONE = "done"  # the task reached a final status
@@ -42,13 +47,36 @@ class Outcome(enum.Enum):
 Handler = Callable[[Task], "dict[str, Any] | Outcome"]
 
 
+def _queue_again_once_the_database_answers(*, task: Task, exc: BaseException) -> None:
+    """Put back a run a database error interrupted, as soon as the database answers again.
+
+    The run stays registered meanwhile, so the heartbeat renews its lease once the database
+    is back and nobody takes it over as if its worker had died (a death counts towards
+    TASK_MAX_DELIVERIES). Dramatiq's retry of the message then runs it again. Gives up on
+    shutdown, or inside a caller's transaction (a broken one cannot be retried): the lease
+    then runs out and the task is taken over.
+    """
+    first_line = next(iter(str(exc).strip().splitlines()), "")
+    reason = f"A database error interrupted it: {type(exc).__name__}: {first_line}"
+    while True:
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()  # a dropped one: the next query opens another
+        try:
+            task_wait_for_retry(task=task, error=reason)
+            return
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or shutting_down.is_set():
+                return
+            time.sleep(DATABASE_POLL_SECONDS)
+
+
 def task_execute(*, task_id: UUID | str, handler: Handler, can_retry: bool) -> Outcome:
     """Run one delivery of a task through `handler` and write the outcome back to its row.
 
     `can_retry` says whether the actor has Dramatiq retries left: a transient error is then
     re-raised so Dramatiq sends the message again after a backoff; otherwise it fails the
     task. A database error is re-raised whatever the retries (the actors retry those until
-    the database is back); the run's lease then runs out and the task is taken over.
+    the database is back), once the run is back in the queue with the reason.
     """
     task = task_claim(task_id=task_id)
     if task is None:
@@ -79,6 +107,7 @@ def task_execute(*, task_id: UUID | str, handler: Handler, can_retry: bool) -> O
             return Outcome.SKIPPED
         except Exception as exc:
             if is_database_error(exc):
+                _queue_again_once_the_database_answers(task=task, exc=exc)
                 raise
             logger.exception("task crashed", extra={"task_id": str(task.id), "kind": task.kind})
             task_fail(task=task, error=failure_reason(exc), traceback=format_exc())
