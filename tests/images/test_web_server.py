@@ -72,6 +72,10 @@ def start_web(tmp_path) -> Iterator:
                 "PORT": str(port),
                 "DATABASE_URL": worker_database_url(),
                 "MEDIA_ROOT": str(tmp_path / "media"),
+                # The in-process broker: the uploads' processing messages must not reach the
+                # session's worker, which cannot see this MEDIA_ROOT, would fail them, and
+                # would write while the test's database is flushed (a deadlock, now and then).
+                "RABBITMQ_URL": "",
                 "USER_THROTTLE_RATE": "1000/min",
                 **env,
             },
