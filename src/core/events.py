@@ -28,7 +28,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.amqp import amqp_url_with_defaults
+from core.amqp import connection_parameters
 from core.models import EventSequence, OutboxEvent
 from core.retry import retry
 
@@ -145,18 +145,6 @@ def declare_queues(channel: Any, exchange: str) -> None:
     for queue, binding in settings.EVENT_QUEUES.get(exchange, []):
         channel.queue_declare(queue=queue, durable=True)
         channel.queue_bind(queue=queue, exchange=exchange, routing_key=binding)
-
-
-def connection_parameters() -> pika.URLParameters:
-    """The broker's bounds (RABBITMQ_CONNECTION_PARAMS), as every other connection has them.
-
-    The heartbeat matters most: pika has no timeout on a publisher confirm, and without
-    it a broker that stops answering holds the publish for the server's heartbeat (60 s,
-    checked every 65 s) on each of the retry decorator's tries.
-    """
-    return pika.URLParameters(
-        amqp_url_with_defaults(settings.RABBITMQ_URL, settings.RABBITMQ_CONNECTION_PARAMS)
-    )
 
 
 @retry(times=3, delay=1, exceptions=(Exception,))

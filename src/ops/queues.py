@@ -13,15 +13,12 @@ from dataclasses import dataclass
 import dramatiq
 import pika
 import pika.exceptions
-from django.conf import settings
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name, xq_name
 from dramatiq.worker import ConsumerThread
 
+from core.amqp import connection_parameters
 from core.exceptions import ApplicationError
-
-# An ops page must answer even when RabbitMQ does not: seconds, not the default minutes.
-BROKER_TIMEOUT_SECONDS = 3
 
 
 @dataclass(frozen=True)
@@ -66,11 +63,8 @@ def _stub_stats(broker: StubBroker, names: list[str]) -> list[QueueStats]:
 
 
 def _rabbitmq_stats(names: list[str]) -> list[QueueStats]:
-    parameters = pika.URLParameters(settings.RABBITMQ_URL)
+    parameters = connection_parameters()
     parameters.connection_attempts = 1
-    parameters.socket_timeout = BROKER_TIMEOUT_SECONDS
-    parameters.blocked_connection_timeout = BROKER_TIMEOUT_SECONDS
-    parameters.stack_timeout = BROKER_TIMEOUT_SECONDS
     try:
         connection = pika.BlockingConnection(parameters)
     except pika.exceptions.AMQPError as exc:

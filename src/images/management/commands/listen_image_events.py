@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from pika.exceptions import AMQPError
 
-from core.amqp import amqp_url_with_defaults
+from core.amqp import connection_parameters
 from core.events import declare_exchange
 
 MAX_BACKOFF_SECONDS = 30
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         backoff = 1
         while True:
             try:
-                connection = pika.BlockingConnection(self.connection_parameters())
+                connection = pika.BlockingConnection(connection_parameters())
             except AMQPError as exc:
                 self.stderr.write(f"RabbitMQ unreachable ({type(exc).__name__}); retrying in {backoff}s")
                 time.sleep(backoff)
@@ -53,14 +53,6 @@ class Command(BaseCommand):
             finally:
                 if connection.is_open:
                     connection.close()
-
-    @staticmethod
-    def connection_parameters() -> pika.URLParameters:
-        # The broker's bounds: the heartbeat ends a wait on a broker that stopped answering,
-        # so a hung connection is given up and made again like a dropped one.
-        return pika.URLParameters(
-            amqp_url_with_defaults(settings.RABBITMQ_URL, settings.RABBITMQ_CONNECTION_PARAMS)
-        )
 
     def consume(self, connection: pika.BlockingConnection) -> None:
         channel = connection.channel()
