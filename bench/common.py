@@ -13,6 +13,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,6 +130,32 @@ def start_web(*, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, s
 
     wait_for(up, timeout=60, what="the web server")
     return proc, base
+
+
+def get_rate(url: str, *, headers: dict[str, str], threads: int, count: int) -> tuple[float, float]:
+    """GET `url` `count` times from `threads` threads, each on its own kept-alive session.
+
+    Returns requests per second and the p50 latency in ms. A few requests per thread come
+    first, untimed, so every connection is open before the clock starts.
+    """
+    import requests
+
+    local = threading.local()
+
+    def timed_get(_: int) -> float:
+        if getattr(local, "session", None) is None:
+            local.session = requests.Session()
+            local.session.headers.update(headers)
+        started = time.perf_counter()
+        local.session.get(url, timeout=30).raise_for_status()
+        return (time.perf_counter() - started) * 1000
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(timed_get, range(threads * 4)))
+        started = time.perf_counter()
+        latencies = list(pool.map(timed_get, range(count)))
+        elapsed = time.perf_counter() - started
+    return count / elapsed, percentile(latencies, 50)
 
 
 def start_worker(*, name: str, processes: int, threads: int) -> WorkerProcess:
