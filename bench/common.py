@@ -124,8 +124,8 @@ def start_web(*, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, s
 
     def up() -> bool:
         try:
-            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        except requests.RequestException:  # not listening yet, or still busy starting
             return False
 
     wait_for(up, timeout=60, what="the web server")
