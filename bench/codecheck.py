@@ -146,5 +146,6 @@ def run() -> list[Row]:
             "files/s",
             True,
             f"{COUNT} files; {issues}",
+            goal="≥ 0.8x",
         ),
     ]

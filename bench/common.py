@@ -13,6 +13,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,12 +124,38 @@ def start_web(*, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, s
 
     def up() -> bool:
         try:
-            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        except requests.RequestException:  # not listening yet, or still busy starting
             return False
 
     wait_for(up, timeout=60, what="the web server")
     return proc, base
+
+
+def get_rate(url: str, *, headers: dict[str, str], threads: int, count: int) -> tuple[float, float]:
+    """GET `url` `count` times from `threads` threads, each on its own kept-alive session.
+
+    Returns requests per second and the p50 latency in ms. A few requests per thread come
+    first, untimed, so every connection is open before the clock starts.
+    """
+    import requests
+
+    local = threading.local()
+
+    def timed_get(_: int) -> float:
+        if getattr(local, "session", None) is None:
+            local.session = requests.Session()
+            local.session.headers.update(headers)
+        started = time.perf_counter()
+        local.session.get(url, timeout=30).raise_for_status()
+        return (time.perf_counter() - started) * 1000
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(timed_get, range(threads * 4)))
+        started = time.perf_counter()
+        latencies = list(pool.map(timed_get, range(count)))
+        elapsed = time.perf_counter() - started
+    return count / elapsed, percentile(latencies, 50)
 
 
 def start_worker(

@@ -27,12 +27,13 @@ import requests
 from PIL import ExifTags, ImageOps
 from PIL import Image as PILImage
 
-from bench.common import ARTIFACTS, Row, bench_user, percentile, start_web, start_worker, stop
+from bench.common import ARTIFACTS, Row, bench_user, get_rate, percentile, start_web, start_worker, stop
 from images.imaging import GRAYSCALE, JPEG_QUALITY, fit_inside
 from tests.helpers import wait_for
 
 RUNS = int(os.environ.get("BENCH_IMAGE_RUNS", "9"))
 BURST = 20
+GETS, GET_THREADS = int(os.environ.get("BENCH_IMAGE_GETS", "1000")), 8
 WIDTH, HEIGHT = 4000, 3000  # 12 MP, the size of a common phone camera
 BIG_SIDE = 7071  # 50 MP, just under IMAGE_MAX_PIXELS
 WORKER_PROCESSES, WORKER_THREADS = 1, 4
@@ -127,20 +128,30 @@ class Uploads:
         self.worker.stop()
 
 
-def _project_latency_and_burst(user, content: bytes) -> tuple[list[float], float]:
+def _project_latency_and_burst(user, content: bytes) -> tuple[list[float], float, dict[str, float]]:
+    """Upload latencies, the burst's rate, and GET rates (req/s) of one image, the list and /healthz."""
     uploads = Uploads(user)
     try:
         latencies = []
         for _ in range(RUNS):
             image_id, started = uploads.post(content)
             latencies.append((uploads.wait_ready([image_id])[image_id] - started) * 1000)
+        headers = dict(uploads.session.headers)
+        gets = {
+            name: get_rate(f"{uploads.base}{path}", headers=headers, threads=GET_THREADS, count=GETS)[0]
+            for name, path in [
+                ("one", f"/api/images/{image_id}/"),
+                ("list", "/api/images/"),
+                ("healthz", "/healthz"),
+            ]
+        }
         with ThreadPoolExecutor(BURST) as pool:
             posted = list(pool.map(lambda _: uploads.post(content), range(BURST)))
         ready = uploads.wait_ready([image_id for image_id, _ in posted])
         rate = BURST / (max(ready.values()) - min(started for _, started in posted))
     finally:
         uploads.stop()
-    return latencies, rate
+    return latencies, rate, gets
 
 
 def _project_peak_rss(user, content: bytes) -> tuple[int, int]:
@@ -195,7 +206,7 @@ def run() -> list[Row]:
     try:
         # Pillow first and last, so a machine that got busier meanwhile shows in the limits.
         floor_first, floor_rate_first = _pillow_latency_and_burst(photo, sizes)
-        latencies, rate = _project_latency_and_burst(user, photo)
+        latencies, rate, gets = _project_latency_and_burst(user, photo)
         floor_last, floor_rate_last = _pillow_latency_and_burst(photo, sizes)
         web_growth, worker_growth = _project_peak_rss(user, png)
         with multiprocessing.get_context("spawn").Pool(1) as pool:
@@ -234,6 +245,19 @@ def run() -> list[Row]:
             "images/s",
             note=f"{photo_note}, {workers}",
             goal="≥ 0.6x",
+        ),
+        *(
+            Row(
+                "images",
+                f"GET {what}, {GET_THREADS} threads kept-alive",
+                gets[name],
+                gets["healthz"],
+                "GET /healthz, same client",
+                "req/s",
+                note=f"{RUNS} images listed",
+                goal="≥ 0.5x",
+            )
+            for name, what in [("one", "one image"), ("list", "the image list")]
         ),
         Row(
             "images",

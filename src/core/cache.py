@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
@@ -69,3 +70,26 @@ class FailOpenRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = FailOpenRedisCacheClient
+
+    def count(self, key: str, timeout: int) -> int:
+        """Add one to the counter `key` (created at 1, expiring `timeout` seconds after its
+        first count) and return it: one round trip. 0 while Redis is away."""
+        key = self.make_and_validate_key(key)
+        try:
+            pipeline = self._cache.get_client(key, write=True).pipeline()
+            pipeline.incr(key)
+            pipeline.expire(key, timeout, nx=True)
+            return pipeline.execute()[0]
+        except RedisError as exc:
+            _warn("count", exc)
+            return 0
+
+
+def count_in_window(key: str, timeout: int) -> int:
+    """FailOpenRedisCache.count on the default cache, or the same with add and incr on
+    another backend (the embedded default's local memory)."""
+    cache = caches["default"]
+    if isinstance(cache, FailOpenRedisCache):
+        return cache.count(key, timeout)
+    cache.add(key, 0, timeout)
+    return cache.incr(key)

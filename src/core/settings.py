@@ -114,12 +114,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with a deadline on the connect and the health check (see core.postgresql).
+        DATABASES["default"]["ENGINE"] = "core.postgresql"
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     # A database that accepts connections but never answers fails a request after this
     # long (a 503, core.outage), instead of holding it for ever.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
+# Web threads (core.asgi) and worker threads keep their connection this many seconds,
+# pinged before each request's or message's first use (CONN_HEALTH_CHECKS): a new one costs
+# more PostgreSQL CPU than a whole API call. 0 connects afresh every time.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=600))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -257,6 +264,9 @@ EMBEDDED_WORKER_THREADS = env.int("EMBEDDED_WORKER_THREADS", default=4)
 # 503 at once, so a burst of uploads cannot take the process's memory without bound. The
 # Procfile and the Dockerfile pass the same variable, with the same default, to uvicorn.
 WEB_LIMIT_CONCURRENCY = env.int("WEB_LIMIT_CONCURRENCY", default=64)
+# Threads of one web server process that run the sync views (core.asgi); each keeps a
+# database connection.
+WEB_THREADS = env.int("WEB_THREADS", default=8)
 
 # How long `/readyz` keeps its answer before it probes the services again.
 READYZ_CACHE_SECONDS = env.float("READYZ_CACHE_SECONDS", default=5.0)
@@ -362,7 +372,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env.int("PAGE_SIZE", default=20),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": USER_THROTTLE_RATE},
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
