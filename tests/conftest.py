@@ -178,6 +178,9 @@ def start_web(request) -> Iterator[Callable[..., str]]:
                 "src",
                 "--port",
                 str(port),
+                # As the Procfile: an open event stream would hold the stop up otherwise.
+                "--timeout-graceful-shutdown",
+                "10",
             ],
             cwd=ROOT,
             env={

@@ -38,3 +38,11 @@ async def user_or_401(request: HttpRequest) -> User | JsonResponse:
     except AuthenticationFailed as exc:
         return unauthorized(exc.detail)
     return user if user is not None else unauthorized("Authentication credentials were not provided.")
+
+
+async def staff_or_error(request: HttpRequest) -> User | JsonResponse:
+    """The caller if staff, else the 401 (not authenticated) or 403 answer, as IsAdminUser gives."""
+    user = await user_or_401(request)
+    if isinstance(user, JsonResponse) or user.is_staff:
+        return user
+    return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)

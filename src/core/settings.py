@@ -300,6 +300,8 @@ SEQUENTIAL_WAKE_CRON = env.str("SEQUENTIAL_WAKE_CRON", default="* * * * *")
 
 # GET /api/tasks/{id}/events/ reads the task's row this often while the stream is open.
 TASK_EVENTS_POLL_SECONDS = env.float("TASK_EVENTS_POLL_SECONDS", default=0.5)
+# GET /api/ops/events/ reads the dashboard's summary (a few aggregate queries) this often.
+OPS_EVENTS_POLL_SECONDS = env.float("OPS_EVENTS_POLL_SECONDS", default=1.0)
 # GET /metrics answers loopback as it is, anyone else with `Authorization: Bearer <token>`;
 # with no token set, only loopback.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
@@ -413,6 +415,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "images.schema.document_file_view",
         "tasks_api.schema.document_event_stream",
+        "ops.schema.document_ops_event_stream",
         "core.schema.document_error_responses",
     ],
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -94,3 +95,27 @@ def task_recent_failures(*, limit: int = 20) -> QuerySet[Task]:
 def workers_live() -> QuerySet[Worker]:
     """The worker processes whose heartbeat is recent: silent for WORKER_SILENT_AFTER is gone."""
     return Worker.objects.filter(heartbeat_at__gte=timezone.now() - WORKER_SILENT_AFTER)
+
+
+def dashboard_summary() -> dict[str, Any]:
+    """What tells one state of the /ops/ dashboard from the next, for its event stream.
+
+    Ids, counts, progress and timestamps only: no emails, URLs, file names or messages (a
+    progress message can name a file), since the stream is only a cue to fetch the page.
+    Queue depths are left out (they need the broker); the task counts move with them.
+    """
+    newest_failure = task_recent_failures(limit=1).first()
+    return {
+        "activity": {
+            row.kind: {status: getattr(row, status) for status in TaskStatus.values}
+            for row in task_activity()
+        },
+        "running": [{"id": str(task.id), "progress": task.progress} for task in task_running()],
+        "failed": Task.objects.filter(status=TaskStatus.FAILED).count(),
+        "newest_failure": None if newest_failure is None else str(newest_failure.id),
+        "workers": sorted(str(worker_id) for worker_id in workers_live().values_list("id", flat=True)),
+        "schedules": {
+            job.name: {"last_run_at": job.last_run_at, "last_outcome": job.last_outcome}
+            for job in PeriodicJob.objects.order_by("name")
+        },
+    }

@@ -32,6 +32,9 @@ def test_staff_logs_in_sees_a_failure_and_retries_all_of_its_kind(browser, live_
         for _ in range(2)
     ]
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # The live server (WSGI) would hold a thread on the endless stream: it is refused here, so
+    # the page falls back to fetching itself every 5 s (shown at the end).
+    page.route("**/api/ops/events/", lambda route: route.abort())
     page.goto(f"{live_server.url}/ops/")
     assert "for staff" in page.inner_text("main")
     page.click("text=Log in")
@@ -49,6 +52,12 @@ def test_staff_logs_in_sees_a_failure_and_retries_all_of_its_kind(browser, live_
     assert "Queued again 2 failed sleep task(s)." in page.inner_text(".alert")
     assert "No failed task." in page.inner_text("#failures")
     assert set(Task.objects.values_list("status", flat=True)) == {TaskStatus.QUEUED}
+
+    mark_page(page)
+    later = failed_task(owner)
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.locator(f'#failures tr[data-task="{later.id}"]')).to_have_count(1, timeout=30_000)
+    assert still_this_page(page), "without its stream the dashboard polled, it was not reloaded"
 
 
 def staff_logs_in(page, base: str) -> None:
@@ -71,9 +80,15 @@ def test_the_dashboard_updates_itself_as_tasks_run_fail_and_stop(
     expect = pytest.importorskip("playwright.sync_api").expect
     make_user("ops@example.com", is_staff=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    streams = []
+    page.on(
+        "request", lambda request: streams.append(request.url) if "/api/ops/events/" in request.url else None
+    )
     staff_logs_in(page, site_server)
     expect(page.locator("#running")).to_contain_text("Nothing runs now.")
     expect(page.locator("#failures")).to_contain_text("No failed task.")
+    # The updates below must come from the stream: a poll, were one still due, waits ten minutes.
+    page.evaluate("document.querySelector('[data-live-poll]').dataset.livePoll = '600'")
     mark_page(page)
 
     failed = failed_task(owner)
@@ -90,6 +105,8 @@ def test_the_dashboard_updates_itself_as_tasks_run_fail_and_stop(
     expect(row).to_have_count(0, timeout=30_000)
     expect(page.locator("#running")).to_contain_text("Nothing runs now.")
     assert still_this_page(page), "the dashboard updated itself, it was not reloaded"
+    assert streams == [f"{site_server}/api/ops/events/"], "one stream, kept open across the updates"
     styled = page.evaluate("getComputedStyle(document.querySelector('.navbar')).display")
     assert styled == "flex", "Bootstrap's stylesheet loads (it lays the navbar out)"
     shot(page, "ops-dashboard-live")
+    page.close()  # ends its stream, so the server stops at once

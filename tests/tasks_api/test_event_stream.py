@@ -1,4 +1,7 @@
-"""`GET /api/tasks/{id}/events/` served by the real ASGI server (uvicorn) in its own process."""
+"""`GET /api/tasks/{id}/events/` served by the real ASGI server (uvicorn) in its own process.
+
+The `server` fixture serves tests/ops/test_event_stream.py too.
+"""
 
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ def server(django_db_setup, django_db_blocker) -> Iterator[Server]:
         **os.environ,
         "DATABASE_URL": f"{worker_database_url()}?application_name={APP_NAME}",
         "TASK_EVENTS_POLL_SECONDS": "0.1",
+        "OPS_EVENTS_POLL_SECONDS": "0.1",
         "LOG_FORMAT": "json",
         "LOG_LEVEL": "INFO",
     }
@@ -131,26 +135,34 @@ def test_another_users_task_is_a_404_and_anonymous_a_401(server, owner, other_us
     assert forged.status_code == 401
 
 
-def test_a_dropped_client_frees_the_stream_and_its_database_connection(server, owner):
-    task = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 600})
+def drop_after_the_first_event(server: Server, path: str, user) -> None:
+    """Open the stream on a raw socket, read up to its first event, and go away without a word."""
     port = int(server.url.rpartition(":")[2])
     with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
-        auth = bearer(owner)["Authorization"]
-        client.sendall(
-            f"GET /api/tasks/{task.id}/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n\r\n".encode()
-        )
+        auth = bearer(user)["Authorization"]
+        client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n\r\n".encode())
         received = b""
         while b"data: " not in received:
             received += client.recv(65536)
         assert b" 200 " in received.split(b"\r\n", 1)[0]
-        assert server_connections() >= 1, "the open stream reads the row over its own connection"
-    # The client is gone without a word; the task will not finish for ten minutes.
+        assert server_connections() >= 1, "the open stream reads over its own connection"
+
+
+def wait_for_the_end(server: Server, message: str, **fields) -> None:
+    """Wait for the server to log the stream's end (`message` with `fields`) and free its connection."""
 
     def closed() -> bool:
         return any(
-            record.get("message") == "task event stream closed" and record.get("task_id") == str(task.id)
+            record.get("message") == message and fields.items() <= record.items()
             for record in server.log_records()
         )
 
     wait_for(closed, what="the server to end the dropped stream")
     wait_for(lambda: server_connections() == 0, what="the stream's database connection to close")
+
+
+def test_a_dropped_client_frees_the_stream_and_its_database_connection(server, owner):
+    task = Task.objects.create(owner=owner, kind="sleep", params={"seconds": 600})
+    drop_after_the_first_event(server, f"/api/tasks/{task.id}/events/", owner)
+    # The client is gone; the task will not finish for ten minutes.
+    wait_for_the_end(server, "task event stream closed", task_id=str(task.id))

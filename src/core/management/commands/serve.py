@@ -108,6 +108,8 @@ class Command(BaseCommand):
             lifespan="off",
             log_level="info",
             limit_concurrency=settings.WEB_LIMIT_CONCURRENCY,
+            # An open event stream (the /ops/ dashboard's never ends) would hold Ctrl+C up.
+            timeout_graceful_shutdown=2,
         )
         server = AnnouncingServer(config, on_ready=lambda: self.announce(host, port))
         try:

@@ -10,9 +10,12 @@
  *   has finished.
  *   At most MAX_STREAMS tasks are followed at once; with more on the page, the regions are
  *   refreshed every POLL_SECONDS instead until few enough remain.
+ * - [data-live-events="<events URL>"]: a stream of the page's own (GET /api/ops/events/ for
+ *   the operations dashboard, which watches every user's tasks): each event it sends
+ *   refreshes the regions.
  * - [data-live-poll="<seconds>"]: while one is on the page, the regions are refreshed that
- *   often (for what no single task stream can tell: a check the sweep has not made yet, the
- *   whole operations dashboard).
+ *   often (for what no single task stream can tell: a check the sweep has not made yet), or,
+ *   on an element with data-live-events too, only while that stream is down.
  *
  * Open <details> keep their state across a refresh (matched by id).
  */
@@ -25,6 +28,8 @@
   const MAX_STREAMS = 3;
   const POLL_SECONDS = 5;
   let pollTimer = null;
+  let pageStream = null; // the [data-live-events] EventSource, kept once closed so it is not reopened
+  let pageStreamDown = false; // its last news was an error, not an event
 
   function swap(html) {
     const fresh = new DOMParser().parseFromString(html, "text/html");
@@ -76,6 +81,22 @@
     };
   }
 
+  function followPage(url) {
+    if (pageStream) return;
+    pageStream = new EventSource(url);
+    pageStream.onmessage = () => {
+      pageStreamDown = false;
+      refresh();
+    };
+    pageStream.onerror = () => {
+      // Retried by the browser after a drop, closed for good on a 401 or 403: polled meanwhile
+      // (watched once per outage, since a retry failing again must not push the poll back).
+      if (pageStreamDown) return;
+      pageStreamDown = true;
+      watch();
+    };
+  }
+
   function watch() {
     const shown = new Set([...document.querySelectorAll("[data-task-events]")].map((e) => e.dataset.taskEvents));
     for (const [url, source] of streams) {
@@ -89,9 +110,12 @@
       if (streams.has(url) || streams.size < MAX_STREAMS) follow(url);
       else unfollowed = true;
     }
+    const live = document.querySelector("[data-live-events]");
+    if (live) followPage(live.dataset.liveEvents);
     clearTimeout(pollTimer);
     const poll = document.querySelector("[data-live-poll]");
-    const seconds = poll ? Number(poll.dataset.livePoll) : unfollowed ? POLL_SECONDS : 0;
+    const streamed = poll?.hasAttribute("data-live-events") && !pageStreamDown;
+    const seconds = poll && !streamed ? Number(poll.dataset.livePoll) : unfollowed ? POLL_SECONDS : 0;
     if (seconds) pollTimer = setTimeout(refresh, 1000 * seconds);
   }
 
