@@ -32,10 +32,9 @@ from tasks_api.services import (
 
 logger = logging.getLogger(__name__)
 
-# Progress is written when it rose and this long after the last write, or when it reached
-# a milestone (below): a few writes for a fast fetch instead of one per percent, a slow one's
-# still moves twice a second, and a body that stalls shows where it stopped give or take a
-# milestone.
+# Progress is written every this long while the body flows, and as soon as the server
+# pauses (jobs.urlfetch.body_chunks): a slow body moves twice a second, a stalled one shows
+# where it stopped, and a body that comes in one go costs no write at all.
 PROGRESS_INTERVAL_SECONDS = 0.5
 MIB = 1024 * 1024
 
@@ -66,10 +65,26 @@ def _step(size: int, length: int | None) -> int:
     return 100 * size // length if length else size // MIB
 
 
-def _passed_milestone(step: int, reported: int, length: int | None) -> bool:
-    """Whether `step` passed a tenth percent since `reported`, or without a length a power of
-    two MiB (so the writes grow rarer as the body grows)."""
-    return step // 10 > reported // 10 if length else step.bit_length() > reported.bit_length()
+class _ProgressWriter:
+    """Writes how far a task's hashing is to its row, when it moved since the last write."""
+
+    def __init__(self, task_id: UUID | None, length: int | None) -> None:
+        self.task_id, self.length = task_id, length
+        self.size, self.reported = 0, 0
+        self.written_at = time.monotonic()
+
+    def hashed(self, size: int) -> None:
+        self.size = size
+        if time.monotonic() - self.written_at >= PROGRESS_INTERVAL_SECONDS:
+            self.write()
+
+    def write(self) -> None:
+        step = _step(self.size, self.length)
+        if self.task_id is None or step <= self.reported:
+            return
+        self.reported, self.written_at = step, time.monotonic()
+        percent = min(step, 99) if self.length else 0
+        task_set_progress(task_id=self.task_id, progress=percent, message=_hashed(self.size, self.length))
 
 
 def _hashed(size: int, length: int | None) -> str:
@@ -90,19 +105,14 @@ def md5_of_url(*, url: str, task_id: UUID | None = None) -> dict[str, Any]:
         length = int(declared) if declared.isdigit() else None
         if length is not None and length > settings.MD5_MAX_BYTES:
             raise _too_big()
-        reported, written_at = 0, time.monotonic()
-        for chunk in body_chunks(response, url):
+        progress = _ProgressWriter(task_id, length)
+        for chunk in body_chunks(response, url, on_pause=progress.write):
             size += len(chunk)
             if size > settings.MD5_MAX_BYTES:
                 raise _too_big()
             digest.update(chunk)
             raise_if_stopped()
-            if task_id and (step := _step(size, length)) > reported:
-                now = time.monotonic()
-                if now - written_at >= PROGRESS_INTERVAL_SECONDS or _passed_milestone(step, reported, length):
-                    reported, written_at = step, now
-                    percent = min(step, 99) if length else 0
-                    task_set_progress(task_id=task_id, progress=percent, message=_hashed(size, length))
+            progress.hashed(size)
     return {"md5": digest.hexdigest(), "size": size, "url": url}
 
 

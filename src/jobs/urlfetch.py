@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import select
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -35,6 +36,8 @@ from tasks_api.services import PermanentTaskError, TransientTaskError
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 BUFFER_BYTES = 1024 * 1024
+# No byte for this long before a read counts as a pause (see body_chunks).
+PAUSE_SECONDS = 0.2
 DEFAULT_PORTS = {"http": 80, "https": 443}
 USER_AGENT = "workhorse-md5/1.0"
 
@@ -234,16 +237,33 @@ def open_url(url: str) -> Iterator[urllib3.BaseHTTPResponse]:
     raise PermanentTaskError(f"Too many redirects: more than {settings.MD5_MAX_REDIRECTS} from {url}.")
 
 
-def body_chunks(response: urllib3.BaseHTTPResponse, url: str) -> Iterator[memoryview]:
+def _pause_detector(raw: http.client.HTTPResponse) -> Callable[[], bool]:
+    """Whether nothing came on the response's socket for PAUSE_SECONDS (waiting that long).
+
+    Only right after a read that emptied http.client's buffer does the socket tell the
+    whole truth; body_chunks asks only then. Under TLS a decrypted byte could still wait in
+    the TLS layer: the caller then does what it does on a pause a little early, nothing worse.
+    """
+    poller = select.poll()
+    poller.register(raw.fp.fileno(), select.POLLIN)
+    return lambda: not poller.poll(PAUSE_SECONDS * 1000)
+
+
+def body_chunks(
+    response: urllib3.BaseHTTPResponse, url: str, on_pause: Callable[[], None] | None = None
+) -> Iterator[memoryview]:
     """The body of an open_url response as views of one reused buffer, each valid until the next.
 
     urllib3's stream() makes a new bytes object per chunk, more than twice the CPU per MiB of
     reading into one buffer; so the body is read from the http.client response under it
     (urllib3 keeps it as `_fp` and offers no other way to it). A read returns as soon as
     some bytes have come (readinto1), so a slow server still lets the caller look at its stop
-    flag between reads. Failures surface as task errors through open_url's
-    translated_errors, and a body shorter than its Content-Length is one (http.client takes
-    a closed connection for the end of the body; urllib3 checked that).
+    flag between reads. `on_pause` is called before a read when the server has sent nothing
+    for PAUSE_SECONDS, the moment to show how far the body came (not for a chunked body,
+    whose chunk headers keep bytes in http.client's buffer, out of the socket's sight).
+    Failures surface as task errors through open_url's translated_errors, and a body shorter
+    than its Content-Length is one (http.client takes a closed connection for the end of the
+    body; urllib3 checked that).
     """
     raw: http.client.HTTPResponse = response._fp  # type: ignore[attr-defined]
     buffer = memoryview(bytearray(BUFFER_BYTES))
@@ -251,9 +271,13 @@ def body_chunks(response: urllib3.BaseHTTPResponse, url: str) -> Iterator[memory
         while count := raw.readinto(buffer):
             yield buffer[:count]
         return
+    paused = _pause_detector(raw) if on_pause else lambda: False
     declared, received = raw.length, 0  # length None: no Content-Length, the body ends at close
     while raw.fp is not None and (declared is None or received < declared):
         wanted = BUFFER_BYTES if declared is None else min(BUFFER_BYTES, declared - received)
+        # Not before the first read: it takes what came with the headers from the buffer.
+        if received and on_pause and paused():
+            on_pause()
         count = raw.fp.readinto1(buffer[:wanted])
         if not count:
             break

@@ -11,6 +11,8 @@ import socket
 import threading
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from dramatiq.middleware import TimeLimitExceeded, raise_thread_exception
 
 from jobs.md5 import md5_of_url, md5_run
@@ -224,6 +226,18 @@ def md5_task(owner, site):
         )
 
     return make
+
+
+@pytest.mark.django_db
+def test_a_body_that_comes_in_one_go_costs_no_progress_write(md5_task, site):
+    # Progress is for bodies someone can watch come in: twice a second, or where one stalls
+    # (test_md5_e2e). One that is all there at once is hashed without writing the row.
+    site.files["big"] = bytes(range(256)) * 4096 * 3  # 3 MiB
+    task = md5_task("/file/big")
+    with CaptureQueriesContext(connection) as queries:
+        result = md5_of_url(url=task.params["url"], task_id=task.id)
+    assert result["size"] == 3 * 1024 * 1024
+    assert [q["sql"] for q in queries if "progress" in q["sql"]] == []
 
 
 @pytest.mark.django_db
