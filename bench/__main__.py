@@ -11,7 +11,7 @@ import math
 import pkgutil
 import sys
 
-from bench.common import Row, setup_django
+from bench.common import Row, peak_rss, setup_django
 
 SUPPORT_MODULES = {"common", "__main__"}
 
@@ -35,6 +35,7 @@ def format_table(rows: list[Row]) -> str:
         "baseline is",
         "project/baseline",
         "goal",
+        "peak RSS of a process",
         "note",
     )
     lines = [header]
@@ -49,6 +50,7 @@ def format_table(rows: list[Row]) -> str:
                 row.baseline_name,
                 ratio,
                 row.goal,
+                row.peak_rss,
                 row.note,
             )
         )
@@ -74,6 +76,9 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"== {name}", flush=True)
         module_rows = importlib.import_module(f"bench.{name}").run()
+        peaks = peak_rss.take()
+        for row in module_rows:
+            row.peak_rss = peaks
         print(format_table(module_rows), flush=True)
         rows.extend(module_rows)
     print("\n== all benchmarks")

@@ -36,12 +36,78 @@ class Row:
     higher_is_better: bool = True
     note: str = ""
     goal: str = ""  # the ratio the benchmark issue asks for, such as "≤ 1.5x"
+    peak_rss: str = ""  # of the web and worker processes of the benchmark (see PeakRss)
 
     @property
     def ratio(self) -> float:
         if not self.baseline:
             return float("nan")
         return self.project / self.baseline
+
+
+def process_peak_rss(pid: int) -> int:
+    """A process's own peak RSS (VmHWM), bytes; 0 once it has gone. Not ru_maxrss: Linux
+    carries that over exec from the parent."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def tree_peak_rss(pid: int) -> int:
+    """The highest VmHWM among a server's processes (uvicorn and dramatiq fork workers)."""
+    import psutil
+
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0
+    return max(process_peak_rss(p) for p in [pid, *(child.pid for child in children)])
+
+
+class PeakRss:
+    """The largest peak RSS of any one web or worker process the benchmarks start.
+
+    Sampled every SAMPLE_SECONDS while they run, since a process's VmHWM is gone once it
+    exits; it only ever rises, so a sample misses at most the last moments of a process.
+    `take()` gives what was seen since the last call, as `web 80 MB, worker 120 MB`.
+    """
+
+    SAMPLE_SECONDS = 0.2
+
+    def __init__(self) -> None:
+        self.roots: dict[str, list[int]] = {"web": [], "worker": []}
+        self.peaks: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.sampler: threading.Thread | None = None
+
+    def watch(self, role: str, pid: int) -> None:
+        with self.lock:
+            self.roots[role].append(pid)
+            if self.sampler is None:
+                self.sampler = threading.Thread(target=self._sample_forever, daemon=True)
+                self.sampler.start()
+
+    def _sample_forever(self) -> None:
+        while True:
+            with self.lock:
+                for role, roots in self.roots.items():
+                    for root in roots:
+                        self.peaks[role] = max(self.peaks.get(role, 0), tree_peak_rss(root))
+            time.sleep(self.SAMPLE_SECONDS)
+
+    def take(self) -> str:
+        with self.lock:
+            peaks, self.peaks = self.peaks, {}
+            self.roots = {role: [] for role in self.roots}
+        return ", ".join(f"{role} {peaks[role] / 1e6:.0f} MB" for role in ("web", "worker") if role in peaks)
+
+
+peak_rss = PeakRss()
 
 
 def setup_django() -> None:
@@ -120,6 +186,7 @@ def start_web(*, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, s
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    peak_rss.watch("web", proc.pid)
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -161,9 +228,11 @@ def get_rate(url: str, *, headers: dict[str, str], threads: int, count: int) -> 
 def start_worker(
     *, name: str, processes: int, threads: int, env: dict[str, str] | None = None
 ) -> WorkerProcess:
-    return spawn_worker(
+    worker = spawn_worker(
         log_path=ARTIFACTS / f"{name}.log", processes=processes, threads=threads, env=env or {}
     )
+    peak_rss.watch("worker", worker.proc.pid)
+    return worker
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -6,6 +6,7 @@ measured end to end (submitted to succeeded) shows the fixed cost of a task besi
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import threading
 import time
@@ -14,12 +15,14 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench.common import ARTIFACTS, Row, bench_user
-from tests.helpers import spawn_worker, wait_for
+from bench.common import ARTIFACTS, Row, bench_user, process_peak_rss, start_worker
+from tests.helpers import wait_for
 
 SIZE = int(os.environ.get("BENCH_MD5_BYTES", str(1024**3)))
 MB = 1024 * 1024
 SMALL_SIZE = 10 * MB
+# Small tasks timed, and md5sum runs beside them: a task on a warm worker, medians.
+SMALL_RUNS = 5
 
 
 def _write_file(path: Path, size: int) -> None:
@@ -28,13 +31,6 @@ def _write_file(path: Path, size: int) -> None:
         for _ in range(size // MB):
             file.write(block)
         file.write(block[: size % MB])
-
-
-def _peak_rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def _md5sum(path: Path) -> tuple[str, float]:
@@ -59,9 +55,7 @@ def _project(paths: list[Path]) -> tuple[list[Hashed], int]:
     handler.log_message = lambda *args: None
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    worker = spawn_worker(
-        log_path=ARTIFACTS / "md5-worker.log", processes=1, threads=2, env={"MD5_ALLOW_PRIVATE": "1"}
-    )
+    worker = start_worker(name="md5-worker", processes=1, threads=2, env={"MD5_ALLOW_PRIVATE": "1"})
     hashed = []
     try:
         for path in paths:
@@ -84,7 +78,7 @@ def _project(paths: list[Path]) -> tuple[list[Hashed], int]:
                     end_to_end_seconds=(task.finished_at - task.created_at).total_seconds(),
                 )
             )
-        peak = max(_peak_rss(pid) for pid in worker.child_pids())
+        peak = max(process_peak_rss(pid) for pid in worker.child_pids())
     finally:
         worker.stop()
         server.shutdown()
@@ -98,15 +92,19 @@ def run() -> list[Row]:
     _write_file(small, SMALL_SIZE)
     _write_file(big, SIZE)
     try:
-        small_expected, small_disk_seconds = _md5sum(small)
+        small_runs = [_md5sum(small) for _ in range(SMALL_RUNS)]
         expected, disk_seconds = _md5sum(big)
-        (small_got, got), peak = _project([small, big])
+        (*smalls_got, got), peak = _project([small] * (SMALL_RUNS + 1) + [big])
     finally:
         small.unlink(missing_ok=True)
         big.unlink(missing_ok=True)
-    for worker_md5, disk_md5 in ((small_got.md5, small_expected), (got.md5, expected)):
+    small_expected = small_runs[0][0]
+    for worker_md5, disk_md5 in [*((s.md5, small_expected) for s in smalls_got), (got.md5, expected)]:
         if worker_md5 != disk_md5:
             raise RuntimeError(f"md5 mismatch: worker {worker_md5}, md5sum {disk_md5}")
+    # The first small task warms the worker up (its first connections): not a task's fixed cost.
+    small_seconds = statistics.median(s.end_to_end_seconds for s in smalls_got[1:])
+    small_disk_seconds = statistics.median(seconds for _, seconds in small_runs)
     return [
         Row(
             "md5",
@@ -122,12 +120,12 @@ def run() -> list[Row]:
         Row(
             "md5",
             "fixed cost of a task",
-            SMALL_SIZE / MB / small_got.end_to_end_seconds,
+            SMALL_SIZE / MB / small_seconds,
             SMALL_SIZE / MB / small_disk_seconds,
             "md5sum on disk",
             "MB/s",
             True,
-            f"{SMALL_SIZE // MB} MiB body, submitted to succeeded, hashes agree",
+            f"{SMALL_SIZE // MB} MiB body, submitted to succeeded, median of {SMALL_RUNS} on a warm worker, hashes agree",
             goal="≥ 0.25x",
         ),
         Row(
