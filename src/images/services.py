@@ -43,12 +43,8 @@ def _after_change(*, image: Image, event: str, data: dict[str, Any]) -> None:
     image_event_publish(event=event, image_id=image.id, owner_id=image.owner_id, data=data)
 
 
-def _tags_set(*, image: Image, names: Sequence[str]) -> None:
-    tags = []
-    for name in names:
-        tag, _ = Tag.objects.get_or_create(name=name)
-        tags.append(tag)
-    image.tags.set(tags)
+def _tags(names: Sequence[str]) -> list[Tag]:
+    return [Tag.objects.get_or_create(name=name)[0] for name in names]
 
 
 def _upload_inspect(file: UploadedFile) -> ImageInfo:
@@ -87,15 +83,16 @@ def image_create(*, owner: User, file: UploadedFile, name: str = "", tags: Seque
     )
     try:
         image.file.save("original", file, save=False)
-        image.save()
-        _tags_set(image=image, names=tags)
         # Before the task: on commit, `image.created` then goes out before the worker can
-        # even start, so no consumer sees `image.processed` first.
+        # even start, so no consumer sees `image.processed` first. The row goes in last,
+        # with its task, in one INSERT.
         _after_change(
             image=image, event="created", data={"name": image.name, "size": image.size, "tags": list(tags)}
         )
         image.task, _ = task_create(owner=owner, kind=IMAGE_PROCESS_KIND, params={"image_id": str(image.id)})
-        image.save(update_fields=["task"])
+        image.save(force_insert=True)
+        if tags:
+            image.tags.add(*_tags(tags))
     except BaseException:
         image_files_delete(image_id=image.id)
         raise
@@ -122,7 +119,7 @@ def image_update(*, image: Image, name: str | None = None, tags: Sequence[str] |
         image.name = changed["name"] = name.strip()
         update_fields.append("name")
     if tags is not None:
-        _tags_set(image=image, names=tags)
+        image.tags.set(_tags(tags))
         changed["tags"] = list(tags)
     image.save(update_fields=update_fields)
     _after_change(image=image, event="updated", data=changed)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,6 +17,7 @@ from images import examples, selectors, services
 from images.cache import image_cache_get_or_build
 from images.filters import ImageFilter
 from images.models import Image
+from images.parsers import ImageUploadParser
 from images.serializers import ImageCreateSerializer, ImageSerializer, ImageUpdateSerializer
 
 # Room for the multipart boundaries, headers and the name and tags fields.
@@ -63,7 +64,7 @@ class ImageViewSet(
         # One content type per call: the upload (POST on the list) is multipart, a change of
         # name or tags (PUT or PATCH on an image) is JSON. Keyed on the route, not the action,
         # because the browsable API reads this on the page's own view to pick each form.
-        return [JSONParser] if self.detail else [MultiPartParser]
+        return [JSONParser] if self.detail else [ImageUploadParser]
 
     def get_serializer_class(self):
         # The browsable API builds its POST and PUT forms from this: offer the right fields.
