@@ -22,12 +22,22 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psutil
 import requests
 from PIL import ExifTags, ImageOps
 from PIL import Image as PILImage
 
-from bench.common import ARTIFACTS, Row, bench_user, get_rate, percentile, start_web, start_worker, stop
+from bench.common import (
+    ARTIFACTS,
+    Row,
+    bench_user,
+    get_rate,
+    percentile,
+    process_peak_rss,
+    start_web,
+    start_worker,
+    stop,
+    tree_peak_rss,
+)
 from images.imaging import GRAYSCALE, JPEG_QUALITY, fit_inside
 from tests.helpers import wait_for
 
@@ -73,23 +83,10 @@ def pillow_renditions(content: bytes, sizes: Sequence[int], directory: Path) -> 
 
 def _decode_peak_growth(path: str) -> int:
     """In a fresh interpreter: how far plain Pillow's decode raises the peak RSS (bytes)."""
-    before = _peak_rss(os.getpid())
+    before = process_peak_rss(os.getpid())
     with PILImage.open(path) as img:
         img.load()
-    return _peak_rss(os.getpid()) - before
-
-
-def _peak_rss(pid: int) -> int:
-    """A process's own peak RSS (VmHWM), bytes. Not ru_maxrss: Linux carries that over exec
-    from the parent."""
-    with open(f"/proc/{pid}/status") as status:
-        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
-
-
-def _tree_peak_rss(pid: int) -> int:
-    """The highest VmHWM among a server's processes (uvicorn and dramatiq fork workers)."""
-    parent = psutil.Process(pid)
-    return max(_peak_rss(process.pid) for process in [parent, *parent.children(recursive=True)])
+    return process_peak_rss(os.getpid()) - before
 
 
 class Uploads:
@@ -161,13 +158,13 @@ def _project_peak_rss(user, content: bytes) -> tuple[int, int]:
         small = io.BytesIO()
         PILImage.new("RGB", (64, 64)).save(small, "PNG")
         uploads.wait_ready([uploads.post(small.getvalue(), "warm-up.png")[0]])
-        web_before, worker_before = _tree_peak_rss(uploads.web.pid), _tree_peak_rss(uploads.worker.proc.pid)
+        web_before, worker_before = tree_peak_rss(uploads.web.pid), tree_peak_rss(uploads.worker.proc.pid)
         with ThreadPoolExecutor(WORKER_THREADS) as pool:
             posted = list(pool.map(lambda _: uploads.post(content, "big.png"), range(WORKER_THREADS)))
         uploads.wait_ready([image_id for image_id, _ in posted])
         return (
-            _tree_peak_rss(uploads.web.pid) - web_before,
-            _tree_peak_rss(uploads.worker.proc.pid) - worker_before,
+            tree_peak_rss(uploads.web.pid) - web_before,
+            tree_peak_rss(uploads.worker.proc.pid) - worker_before,
         )
     finally:
         uploads.stop()
