@@ -16,12 +16,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from codecheck.checker import Issue, check_source
 from codecheck.models import Check, CheckResult, CodeFile, FileStatus
 from codecheck.services.report_mail import check_report_mail
-from tasks_api.models import Task, TaskStatus
+from tasks_api.models import Task
 from tasks_api.services import task_set_progress
 
 logger = logging.getLogger(__name__)
@@ -53,21 +54,33 @@ def _stale_reason(*, code_file: CodeFile | None, version: int) -> str:
     return ""
 
 
+def _mailing_message(result: str) -> str:
+    return f"check {result}; mailing the report"
+
+
 @transaction.atomic
 def _check_record(*, task: Task, issues: list[Issue], started_at: datetime) -> Check | str:
     """Write the check of the task's version; the reason when it must not be written.
 
     The file's row is locked before the task's, the order codefile_delete takes them in.
+    The task's row is locked by the progress write, which also tells whether it still runs;
+    when nothing is written that write is rolled back with the rest.
     """
     version = task.params["version"]
-    code_file = CodeFile.objects.select_for_update().filter(id=task.params["file_id"]).first()
-    status = Task.objects.select_for_update().filter(id=task.id).values_list("status", flat=True).first()
-    if status != TaskStatus.RUNNING:
+    code_file = (
+        CodeFile.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .filter(id=task.params["file_id"])
+        .first()
+    )
+    result = CheckResult.FAILED if issues else CheckResult.PASSED
+    if not task_set_progress(task_id=task.id, progress=90, message=_mailing_message(result)):
         return CANCELLED
     written = Check.objects.filter(task=task).first()
     if written is not None:  # another delivery of the same message got here first
         return written
     if reason := _stale_reason(code_file=code_file, version=version):
+        transaction.set_rollback(True)
         return reason
     previous = (
         Check.objects.filter(file=code_file).order_by("-finished_at", "-id").only("fingerprints").first()
@@ -81,7 +94,7 @@ def _check_record(*, task: Task, issues: list[Issue], started_at: datetime) -> C
         file_name=code_file.name,
         started_at=started_at,
         finished_at=timezone.now(),
-        result=CheckResult.FAILED if issues else CheckResult.PASSED,
+        result=result,
         issue_count=len(issues),
         issues=[issue.as_dict() for issue in issues[: settings.CODECHECK_MAX_ISSUES]],
         fingerprints=fingerprints,
@@ -97,12 +110,11 @@ def _check_record(*, task: Task, issues: list[Issue], started_at: datetime) -> C
     return check
 
 
-def _check_run(task: Task) -> Check | str:
-    code_file = CodeFile.objects.filter(id=task.params["file_id"]).first()
+def _check_run(*, task: Task, code_file: CodeFile | None) -> Check | str:
     if reason := _stale_reason(code_file=code_file, version=task.params["version"]):
         return reason
+    assert code_file is not None
     started_at = timezone.now()
-    task_set_progress(task_id=task.id, progress=0, message=f"running flake8 on {code_file.name}")
     return _check_record(task=task, issues=check_source(code_file.content), started_at=started_at)
 
 
@@ -113,10 +125,20 @@ def code_check_run(task: Task) -> dict[str, Any]:
     alone (the check is written already), and fails once no retry is left.
     """
     outcome: dict[str, Any] = {"file_id": task.params["file_id"], "version": task.params["version"]}
-    check = Check.objects.select_related("file__owner").filter(task=task).first() or _check_run(task)
+    # One query for the common case: the file to check, and whether a delivery of this
+    # message wrote its check already (then only the mail is left to do).
+    code_file = (
+        CodeFile.objects.annotate(checked=Exists(Check.objects.filter(task=task)))
+        .filter(id=task.params["file_id"])
+        .first()
+    )
+    if code_file is not None and code_file.checked:
+        check: Check | str = Check.objects.select_related("file__owner").get(task=task)
+        task_set_progress(task_id=task.id, progress=90, message=_mailing_message(check.result))
+    else:
+        check = _check_run(task=task, code_file=code_file)
     if isinstance(check, str):
         logger.info("code check not written", extra={"task_id": str(task.id), "reason": check})
         return {**outcome, "check_id": None, "skipped": check}
     outcome.update(check_id=check.id, result=check.result, issue_count=check.issue_count)
-    task_set_progress(task_id=task.id, progress=90, message=f"check {check.result}; mailing the report")
     return {**outcome, **check_report_mail(check=check, task=task)}

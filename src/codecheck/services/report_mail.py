@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from rest_framework import status
@@ -69,8 +70,8 @@ def check_report_mail(*, check: Check, task: Task) -> dict[str, Any]:
         )
         return {"emailed": False, "email_error": str(exc)}
     if sent:
-        sent_at = TaskEmail.objects.filter(task=task).values_list("sent_at", flat=True).first()
-        Check.objects.filter(id=check.id).update(email_sent=True, email_sent_at=sent_at)
+        sent_at = TaskEmail.objects.filter(task=task).values("sent_at")
+        Check.objects.filter(id=check.id).update(email_sent=True, email_sent_at=Subquery(sent_at))
         logger.info(f"report for {check.file_name} emailed to {address}", extra={"check_id": check.id})
     return {"emailed": sent}
 
