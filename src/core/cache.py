@@ -53,6 +53,23 @@ def _missing_counter(key: str, delta: int) -> int:
 
 
 class FailOpenRedisCacheClient(RedisCacheClient):
+    def __init__(self, servers: list[str], **options: Any) -> None:
+        super().__init__(servers, **options)
+        self._clients: dict[Any, Any] = {}
+
+    def get_client(self, key: str | None = None, *, write: bool = False) -> Any:
+        """One redis.Redis per connection pool, made once and shared by every call.
+
+        Django's makes a client per call, and redis-py copies its ~170 response callbacks into
+        each new one: that cost more CPU than the round trip it was made for. A client is
+        safe to share (each command takes a connection from the pool).
+        """
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
+
     add = _fail_open(lambda *a, **k: False)(RedisCacheClient.add)
     get = _fail_open(lambda key, default: default)(RedisCacheClient.get)
     set = _fail_open(lambda *a, **k: None)(RedisCacheClient.set)
