@@ -56,7 +56,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
+        if self.detail:
+            return selectors.tasks_owned(owner=self.request.user)
         return selectors.task_list(owner=self.request.user)
+
+    def filter_queryset(self, queryset):
+        # `kind` and `status` narrow the list; one task is found by its id alone.
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
 
     @extend_schema(
         summary="Submit a task",
