@@ -8,6 +8,7 @@ environment variables win over it.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -431,6 +432,11 @@ if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured(
         f"Environment variable LOG_FORMAT has a bad value: {LOG_FORMAT!r} (json or plain)"
     )
+# `uvicorn --no-access-log` empties its access logger and stops it propagating before it
+# imports the application (and so these settings): taken over below, it would log again.
+UVICORN_ACCESS_LOG_OFF = (
+    not logging.getLogger("uvicorn.access").propagate and not logging.getLogger("uvicorn.access").handlers
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -450,7 +456,12 @@ LOGGING = {
         # over, so the web server's lines come out in LOG_FORMAT like everything else.
         **{
             name: {"handlers": ["console"], "level": "INFO", "propagate": False}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            for name in ("uvicorn", "uvicorn.error")
+        },
+        "uvicorn.access": {
+            "handlers": [] if UVICORN_ACCESS_LOG_OFF else ["console"],
+            "level": "INFO",
+            "propagate": False,
         },
     },
 }
