@@ -161,10 +161,11 @@ def start_web(request) -> Iterator[Callable[..., str]]:
 
     `env` is laid over this process's environment: pass a fault proxy's `url` as
     DATABASE_URL or RABBITMQ_URL to put the proxy between the web process and the service.
+    `args` go to uvicorn after the Procfile's; each server's output is in `start.logs`.
     """
     started: list[subprocess.Popen] = []
 
-    def start(env: dict[str, str] | None = None) -> str:
+    def start(env: dict[str, str] | None = None, args: Sequence[str] = ()) -> str:
         port = free_port()
         log_path = ARTIFACTS / f"web-{request.node.name}-{len(started) + 1}.log".replace("/", "_")
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,6 +182,7 @@ def start_web(request) -> Iterator[Callable[..., str]]:
                 # As the Procfile: an open event stream would hold the stop up otherwise.
                 "--timeout-graceful-shutdown",
                 "10",
+                *args,
             ],
             cwd=ROOT,
             env={
@@ -194,6 +196,7 @@ def start_web(request) -> Iterator[Callable[..., str]]:
             stderr=subprocess.STDOUT,
         )
         started.append(proc)
+        start.logs.append(log_path)
         base = f"http://127.0.0.1:{port}"
 
         def up() -> bool:
@@ -206,6 +209,7 @@ def start_web(request) -> Iterator[Callable[..., str]]:
         assert proc.poll() is None, log_path.read_text()
         return base
 
+    start.logs = []
     yield start
     for proc in started:
         proc.terminate()

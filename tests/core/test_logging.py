@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 
 import pytest
-import requests
 
 from core.logging import JsonFormatter
-from tests.conftest import ROOT, free_port, worker_database_url
-from tests.helpers import wait_for
 
 
 @pytest.mark.parametrize("name", ["uvicorn.error", "uvicorn.access"])
@@ -37,39 +31,11 @@ def test_the_web_servers_lines_are_json_like_the_rest(name):
     assert "color_message" not in line
 
 
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=1).ok
-    except requests.ConnectionError:
-        return False
-
-
 @pytest.mark.parametrize(("flags", "logged"), [((), True), (("--no-access-log",), False)])
-def test_the_web_servers_access_log_follows_its_flag(tmp_path, flags, logged):
+def test_the_web_servers_access_log_follows_its_flag(start_web, flags, logged):
     # The settings take uvicorn's loggers over; they must not turn an access log back on.
-    port, log = free_port(), tmp_path / "web.log"
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "core.asgi:application",
-            "--app-dir",
-            "src",
-            "--port",
-            str(port),
-            *flags,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": worker_database_url(), "LOG_FORMAT": "json"},
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), what="the web server")
-    finally:
-        web.terminate()
-        web.wait(timeout=30)
+    start_web({"LOG_FORMAT": "json"}, args=flags)  # it has answered /healthz once started
+    [log] = start_web.logs
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     assert any(line["logger"] == "uvicorn.error" for line in lines)  # the server's own lines stay
     assert any(line["logger"] == "uvicorn.access" for line in lines) is logged
