@@ -8,6 +8,7 @@ and RABBITMQ_URL they are skipped, and the run says so.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import socket
 import subprocess
@@ -60,6 +61,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "e2e" in item.keywords:
             item.add_marker(skip)
+
+
+# What the process may take to exit once the session is over. Python waits for every
+# thread that is not a daemon (a web request's, a background send's) before it exits.
+EXIT_GRACE_SECONDS = 60
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # A thread left blocked would hold the finished run until CI's own timeout, with nothing
+    # to say why: past the grace, print every thread's stack and end the process, failed.
+    faulthandler.dump_traceback_later(EXIT_GRACE_SECONDS, exit=True, file=sys.__stderr__)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -29,16 +29,20 @@ def scope(headers: list[tuple[bytes, bytes]]) -> dict:
     }
 
 
-def exchange(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, dict]:
+def exchange(headers: list[tuple[bytes, bytes]], chunks: list[bytes], app=application) -> tuple[int, dict]:
     """Send the request head and `chunks` of body (more to come unless it is the last), read the answer."""
 
     async def run() -> tuple[int, dict]:
-        communicator = ApplicationCommunicator(application, scope(headers))
+        communicator = ApplicationCommunicator(app, scope(headers))
         for n, chunk in enumerate(chunks, 1):
             more = n < len(chunks) or not chunks
             await communicator.send_input({"type": "http.request", "body": chunk, "more_body": more})
         start = await communicator.receive_output(timeout=5)
         body = await communicator.receive_output(timeout=5)
+        # The view's thread is still sending the end of the body: were the loop to close
+        # under it, that thread would wait for the loop forever and the test process could
+        # never exit.
+        await communicator.wait(timeout=5)
         return start["status"], json.loads(body["body"])
 
     return asyncio.run(run())
@@ -63,3 +67,18 @@ def test_a_body_within_the_limit_reaches_the_view(settings):
     settings.MAX_REQUEST_BYTES = 1000
     status, body = exchange([(b"content-length", b"10")], [b"0123456789"])
     assert status == 401, body  # the image API's own answer to a caller without a token
+
+
+def test_an_exchange_returns_only_once_the_application_has_finished(settings):
+    """The view's thread sends the end of the body after the answer is read: a loop closed
+    before that leaves the thread waiting for it forever, and the test process never exits."""
+    settings.MAX_REQUEST_BYTES = 1000
+    finished = []
+
+    async def recorded(scope, receive, send) -> None:
+        await application(scope, receive, send)
+        finished.append(scope["path"])
+
+    for _ in range(5):
+        exchange([(b"content-length", b"10")], [b"0123456789"], app=recorded)
+    assert finished == ["/api/images/"] * 5
